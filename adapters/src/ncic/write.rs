@@ -387,7 +387,7 @@ fn descriptive_fields(r: &Record, line: &mut Line, losses: &mut Losses<'_>) {
             v.push(' ');
             v.push_str(side.ncic());
         }
-        let part = m.part.trim().to_uppercase();
+        let part = m.part.trim().to_string();
         if part.is_empty() || part.contains(' ') {
             losses.add(
                 &field,
