@@ -17,6 +17,7 @@ use crate::format::{Format, Reader, WriteContext, Writer};
 
 pub use fields::{Mke, name_matches, parse_name};
 pub use read::NcicReader;
+pub(crate) use read::parse_mark;
 pub use write::NcicWriter;
 
 /// The format's name.

@@ -14,6 +14,7 @@ use super::fields::{self, FieldResult, Mke};
 use super::{HEADER, NAME};
 use crate::format::{ReadContext, Reader};
 use crate::item::{Position, ReadItem};
+use crate::lines::BoundedLines;
 
 /// Reads NCIC message files.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,124 +26,38 @@ impl Reader for NcicReader {
         input: Box<dyn BufRead + Send + 'a>,
         ctx: ReadContext,
     ) -> Box<dyn Iterator<Item = ReadItem> + Send + 'a> {
-        Box::new(Lines {
-            input,
-            ctx,
-            line: 0,
-            offset: 0,
-            buf: Vec::with_capacity(512),
-            done: false,
-        })
-    }
-}
-
-struct Lines<'a> {
-    input: Box<dyn BufRead + Send + 'a>,
-    ctx: ReadContext,
-    line: u64,
-    offset: u64,
-    buf: Vec<u8>,
-    done: bool,
-}
-
-/// Reads one line into `buf` (without its terminator), keeping at most `max` bytes. Returns
-/// the bytes consumed (0 at end of input) and whether the line was longer than `max`.
-fn read_bounded_line(
-    input: &mut dyn BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<(u64, bool)> {
-    let mut consumed = 0u64;
-    let mut overflow = false;
-    loop {
-        let chunk = match input.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        let (part, found) = match memchr_newline(chunk) {
-            Some(i) => (&chunk[..i], Some(i)),
-            None => (chunk, None),
-        };
-        let room = max.saturating_sub(buf.len());
-        if part.len() > room {
-            overflow = true;
-        }
-        buf.extend_from_slice(&part[..part.len().min(room)]);
-        let used = found.map_or(chunk.len(), |i| i + 1);
-        input.consume(used);
-        consumed += used as u64;
-        if found.is_some() {
-            break;
-        }
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    Ok((consumed, overflow))
-}
-
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|c| *c == b'\n')
-}
-
-impl Iterator for Lines<'_> {
-    type Item = ReadItem;
-
-    fn next(&mut self) -> Option<ReadItem> {
-        while !self.done {
-            self.buf.clear();
-            let start = self.offset;
-            // Keep one byte more than the limit, so a line of exactly the limit is accepted
-            // and a longer one is seen to be longer.
-            let max = self.ctx.limits.max_line_bytes;
-            let (n, overflow) = match read_bounded_line(&mut *self.input, &mut self.buf, max) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.done = true;
-                    return Some(ReadItem::rejected(
-                        NAME,
-                        None,
-                        format!("reading {}: {e}", self.ctx.origin),
-                        Position {
-                            line: Some(self.line + 1),
-                            byte_offset: Some(start),
-                            ..Position::default()
-                        },
-                        Vec::new(),
-                    ));
-                }
-            };
-            if n == 0 {
-                self.done = true;
-                return None;
-            }
-            self.offset += n;
-            self.line += 1;
+        let max = ctx.limits.max_line_bytes;
+        let lines = BoundedLines::new(input, max);
+        Box::new(lines.filter_map(move |line| {
             let pos = Position {
-                line: Some(self.line),
-                byte_offset: Some(start),
+                line: Some(line.number),
+                byte_offset: Some(line.offset),
                 ..Position::default()
             };
-            if overflow {
+            if let Some(e) = &line.error {
+                return Some(ReadItem::rejected(
+                    NAME,
+                    None,
+                    format!("reading {}: {e}", ctx.origin),
+                    pos,
+                    line.bytes,
+                ));
+            }
+            if line.overflow {
                 return Some(ReadItem::rejected(
                     NAME,
                     None,
                     format!("line is longer than {max} bytes (kept: its first {max} bytes)"),
                     pos,
-                    self.buf.clone(),
+                    line.bytes,
                 ));
             }
-            let trimmed = self.buf.trim_ascii();
+            let trimmed = line.bytes.trim_ascii();
             if trimmed.is_empty() || trimmed.starts_with(b"#") {
-                continue;
+                return None;
             }
-            return Some(parse_message(&self.buf, pos, &self.ctx));
-        }
-        None
+            Some(parse_message(&line.bytes, pos, &ctx))
+        }))
     }
 }
 
@@ -493,7 +408,7 @@ fn apply_field(rec: &mut Record, f: &Field<'_>, unidentified: bool) -> FieldResu
 }
 
 /// `<TYPE> [L|R] <PART> [<text>]`.
-fn parse_mark(v: &str) -> FieldResult<Mark> {
+pub(crate) fn parse_mark(v: &str) -> FieldResult<Mark> {
     let tokens: Vec<&str> = v.split_whitespace().collect();
     let Some(first) = tokens.first() else {
         return Err("scar/mark/tattoo is empty".into());
