@@ -173,14 +173,15 @@ pub(crate) fn apply_item(
 /// The outcome of an input seen before.
 fn duplicate(tx: &Txn, prev: &DigestEntry) -> Result<Outcome, StoreError> {
     if let Some(q) = prev.quarantine
-        && let Some(item) = tx.get::<QuarantineItem>(&keys::quar(q))? {
-            return Ok(Outcome::Rejected {
-                quarantine: q,
-                field: item.field,
-                reason: item.reason,
-                repeated: true,
-            });
-        }
+        && let Some(item) = tx.get::<QuarantineItem>(&keys::quar(q))?
+    {
+        return Ok(Outcome::Rejected {
+            quarantine: q,
+            field: item.field,
+            reason: item.reason,
+            repeated: true,
+        });
+    }
     Ok(Outcome::Unchanged {
         record: prev.record.clone(),
         reason: UnchangedReason::DuplicateInput {
@@ -236,7 +237,10 @@ fn check_id(id: &RecordId) -> Result<(), Refusal> {
     if !keys::valid_part(&id.source) || !keys::valid_part(&id.native_id) {
         return Err(Refusal::new(
             Some("id"),
-            format!("record id `{}` contains a NUL character", id.to_string().escape_default()),
+            format!(
+                "record id `{}` contains a NUL character",
+                id.to_string().escape_default()
+            ),
         ));
     }
     Ok(())
@@ -342,9 +346,10 @@ pub(crate) fn resolve_target(
         )));
     }
     if keys::valid_part(&id.source)
-        && let Some(r) = tx.get::<Record>(&keys::rec(&id))? {
-            return Ok(Ok(r));
-        }
+        && let Some(r) = tx.get::<Record>(&keys::rec(&id))?
+    {
+        return Ok(Ok(r));
+    }
     let mut candidates: Vec<Record> = Vec::new();
     let mut seen = BTreeSet::new();
     for (k, _) in tx.scan(&keys::idx_prefix(&t.target.native_id))? {
@@ -355,9 +360,10 @@ pub(crate) fn resolve_target(
             continue;
         }
         if let Some(r) = tx.get::<Record>(&keys::rec(&rid))?
-            && t.target.kind.is_none_or(|k| k == r.kind) {
-                candidates.push(r);
-            }
+            && t.target.kind.is_none_or(|k| k == r.kind)
+        {
+            candidates.push(r);
+        }
     }
     match candidates.len() {
         1 => Ok(Ok(candidates.remove(0))),
@@ -413,7 +419,11 @@ fn apply_transaction(
 fn lookups(r: &Record) -> BTreeSet<String> {
     let mut s = BTreeSet::new();
     s.insert(r.id.native_id.clone());
-    if let Some(n) = r.nic.as_deref().filter(|n| !n.is_empty() && keys::valid_part(n)) {
+    if let Some(n) = r
+        .nic
+        .as_deref()
+        .filter(|n| !n.is_empty() && keys::valid_part(n))
+    {
         s.insert(n.to_string());
     }
     s

@@ -83,16 +83,18 @@ impl Store {
         let mut n = 0u64;
         for kv in snap.scan(b"", b"")? {
             let (k, v) = kv?;
-            let k = String::from_utf8(k).map_err(|e| {
-                StoreError::Invalid(format!("a stored key is not UTF-8: {e}"))
-            })?;
+            let k = String::from_utf8(k)
+                .map_err(|e| StoreError::Invalid(format!("a stored key is not UTF-8: {e}")))?;
             let v: Value = crate::txn::decode(&k, &v)?;
             line(out, &Entry { k, v })?;
             n += 1;
         }
-        line(out, &End {
-            end: EndCount { entries: n },
-        })?;
+        line(
+            out,
+            &End {
+                end: EndCount { entries: n },
+            },
+        )?;
         out.flush().map_err(io)?;
         Ok(n)
     }

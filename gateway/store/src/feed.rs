@@ -48,7 +48,10 @@ impl Store {
         let start = keys::chg(after.saturating_add(1));
         let snap = self.engine().snapshot()?;
         let mut out = Vec::new();
-        for kv in snap.scan(keys::CHG.as_bytes(), start.as_bytes())?.take(limit) {
+        for kv in snap
+            .scan(keys::CHG.as_bytes(), start.as_bytes())?
+            .take(limit)
+        {
             let (k, v) = kv?;
             out.push(decode(&String::from_utf8_lossy(&k), &v)?);
         }

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 mod apply;
+mod check;
 mod dump;
 pub mod engine;
 mod error;
@@ -39,6 +40,7 @@ mod txn;
 mod testkit;
 
 pub use apply::{CANONICAL_FORMAT, item_digest};
+pub use check::CheckReport;
 pub use dump::DUMP_FORMAT;
 pub use engine::{Engine, EngineKind, RedbEngine, SledEngine, Snapshot, WriteBatch};
 pub use error::{EngineError, StoreError};
@@ -48,7 +50,7 @@ pub use model::{
     Attempt, BatchResult, Change, ChangeKind, DigestEntry, InputContext, InputRef, ItemOutcome,
     Origin, Outcome, QuarantineItem, ResolvedQuarantine, Stage, UnchangedReason, VersionEntry,
 };
-pub use quarantine::Reprocessed;
+pub use quarantine::{AUTO_FORMAT, Reprocessed};
 pub use store::{Lookup, QuarantineStats, STORE_FORMAT, Stats, Store};
 
 #[cfg(test)]

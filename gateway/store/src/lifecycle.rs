@@ -364,31 +364,33 @@ pub(crate) fn expire(
 /// Checks the confirmations a transaction gives (kind, name, case number) against the record.
 pub(crate) fn confirm_target(r: &Record, t: &TargetRef) -> Result<(), Refusal> {
     if let Some(k) = t.kind
-        && k != r.kind {
-            return Err(Refusal::new(
-                Some("kind"),
-                format!(
-                    "the transaction is for a {k} record but {} is a {} record",
-                    r.id, r.kind
-                ),
-            ));
-        }
+        && k != r.kind
+    {
+        return Err(Refusal::new(
+            Some("kind"),
+            format!(
+                "the transaction is for a {k} record but {} is a {} record",
+                r.id, r.kind
+            ),
+        ));
+    }
     if let Some(name) = t.name.as_deref().filter(|n| !n.trim().is_empty())
-        && !name_matches(r, name) {
-            let on_file: Vec<String> = r.names.iter().map(Name::display).collect();
-            return Err(Refusal::new(
-                Some("name"),
-                format!(
-                    "name `{name}` does not match {} (on file: {})",
-                    r.id,
-                    if on_file.is_empty() {
-                        "no name".to_string()
-                    } else {
-                        on_file.join("; ")
-                    }
-                ),
-            ));
-        }
+        && !name_matches(r, name)
+    {
+        let on_file: Vec<String> = r.names.iter().map(Name::display).collect();
+        return Err(Refusal::new(
+            Some("name"),
+            format!(
+                "name `{name}` does not match {} (on file: {})",
+                r.id,
+                if on_file.is_empty() {
+                    "no name".to_string()
+                } else {
+                    on_file.join("; ")
+                }
+            ),
+        ));
+    }
     if let Some(oca) = t.case_number.as_deref().filter(|c| !c.trim().is_empty()) {
         let ok = r
             .case_number
@@ -472,11 +474,23 @@ fn is_empty_value(v: &Value) -> bool {
 }
 
 /// A partial modify: every top-level field present in the patch (not null, not empty)
-/// replaces the record's; `agency` and `provenance` are patched field by field.
+/// replaces the record's; `agency` and `provenance` are patched field by field; `extra`
+/// fields replace the record's of the same format and key and add the others.
 pub(crate) fn patch_partial(old: &Record, patch: &Record) -> Result<Record, Refusal> {
     let mut base = to_map(old);
     for (k, v) in to_map(patch) {
         if NOT_PATCHED.contains(&k.as_str()) || is_empty_value(&v) {
+            continue;
+        }
+        if k == "extra" {
+            let mut extra = old.extra.clone();
+            for e in &patch.extra {
+                extra.retain(|x| !(x.format == e.format && x.key == e.key));
+            }
+            extra.extend(patch.extra.iter().cloned());
+            if let Ok(v) = serde_json::to_value(extra) {
+                base.insert(k, v);
+            }
             continue;
         }
         match (MERGED_OBJECTS.contains(&k.as_str()), v) {
@@ -525,10 +539,9 @@ pub(crate) fn apply_transaction(old: &Record, t: &Transaction, now: DateTime<Utc
         Action::Modify { patch, .. } => max_time(t.source_updated_at, patch.source_updated_at),
         _ => t.source_updated_at,
     };
-    if !exempt
-        && let Some(e) = stale(old.source_updated_at, incoming_time) {
-            return e;
-        }
+    if !exempt && let Some(e) = stale(old.source_updated_at, incoming_time) {
+        return e;
+    }
     match &t.action {
         Action::Modify { patch, full } => {
             let mut new = if *full {

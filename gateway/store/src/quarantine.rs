@@ -25,10 +25,7 @@ use crate::txn::decode;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reprocessed {
     /// Applied: the item left quarantine. The outcomes of what it held.
-    Resolved {
-        id: u64,
-        outcomes: Vec<ItemOutcome>,
-    },
+    Resolved { id: u64, outcomes: Vec<ItemOutcome> },
     /// Refused again (nothing stored); the item stays, with this attempt recorded.
     StillRefused { id: u64, reason: String },
 }
@@ -40,6 +37,10 @@ impl Reprocessed {
         }
     }
 }
+
+/// Format name of input whose format could not be told from its content: reprocessing detects
+/// it again with today's formats.
+pub const AUTO_FORMAT: &str = "auto";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -170,13 +171,23 @@ fn read_again(
             CanonicalItem::Transaction(t) => ReadItem::transaction(*t, item.position, Vec::new()),
         }]
     } else {
-        let format = registry.get(&item.format).ok_or_else(|| {
-            format!(
-                "format `{}` is not known to this gateway (known: {})",
-                item.format,
-                registry.names().join(", ")
-            )
-        })?;
+        let format = if item.format == AUTO_FORMAT {
+            let head = &item.raw[..item.raw.len().min(homeward_adapters::DETECT_HEAD_BYTES)];
+            registry.detect(head).ok_or_else(|| {
+                format!(
+                    "its format still cannot be told from its content (known: {})",
+                    registry.names().join(", ")
+                )
+            })?
+        } else {
+            registry.get(&item.format).ok_or_else(|| {
+                format!(
+                    "format `{}` is not known to this gateway (known: {})",
+                    item.format,
+                    registry.names().join(", ")
+                )
+            })?
+        };
         let ctx = ReadContext {
             origin: item.origin.name().to_string(),
             source: item.source.clone(),

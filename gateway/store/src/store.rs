@@ -91,13 +91,13 @@ impl Store {
             && let Some(found) = EngineKind::ALL
                 .into_iter()
                 .find(|k| *k != engine && dir.join(k.file_name()).exists())
-            {
-                return Err(StoreError::EngineMismatch {
-                    dir: dir.to_path_buf(),
-                    found,
-                    configured: engine,
-                });
-            }
+        {
+            return Err(StoreError::EngineMismatch {
+                dir: dir.to_path_buf(),
+                found,
+                configured: engine,
+            });
+        }
         let mut store = Self::with_engine(engine.open(&own)?)?;
         store.path = Some(own);
         Ok(store)
@@ -127,10 +127,7 @@ impl Store {
             }
             None => {
                 let mut batch = crate::engine::WriteBatch::new();
-                batch.put(
-                    keys::META_FORMAT,
-                    encode(keys::META_FORMAT, &STORE_FORMAT)?,
-                );
+                batch.put(keys::META_FORMAT, encode(keys::META_FORMAT, &STORE_FORMAT)?);
                 store.engine.apply(batch)?;
                 store.engine.sync()?;
             }
@@ -282,9 +279,10 @@ impl Store {
             for kv in self.engine.scan_prefix(keys::idx_prefix(text).as_bytes())? {
                 let (k, _) = kv?;
                 if let Some(id) = keys::idx_record(&String::from_utf8_lossy(&k))
-                    && !found.contains(&id) {
-                        found.push(id);
-                    }
+                    && !found.contains(&id)
+                {
+                    found.push(id);
+                }
             }
         }
         match found.len() {
@@ -358,10 +356,7 @@ impl Store {
                 .unwrap_or_default();
             *s.quarantine.by_stage.entry(stage).or_default() += 1;
         }
-        s.quarantine.resolved = self
-            .engine
-            .scan_prefix(keys::QUAR_DONE.as_bytes())?
-            .count() as u64;
+        s.quarantine.resolved = self.engine.scan_prefix(keys::QUAR_DONE.as_bytes())?.count() as u64;
         s.last_change = self.last_seq()?;
         Ok(s)
     }

@@ -136,17 +136,19 @@ struct TestReader {
 impl TestReader {
     fn item(&self, text: &str, n: u64, ctx: &ReadContext) -> ReadItem {
         let raw = text.as_bytes().to_vec();
-        if self.fixed {
-            if let Some(rest) = text.strip_prefix("FIX:") {
-                let mut it = self.item(rest, n, ctx);
-                it.raw = raw;
-                return it;
-            }
+        if self.fixed
+            && let Some(rest) = text.strip_prefix("FIX:")
+        {
+            let mut it = self.item(rest, n, ctx);
+            it.raw = raw;
+            return it;
         }
         let f: Vec<&str> = text.split('|').collect();
         let source = |s: &str| ctx.source.clone().unwrap_or_else(|| s.to_string());
         match f.as_slice() {
-            ["E", s, id, fam, giv] => ReadItem::entry(missing(&source(s), id, fam, giv), line(n), raw),
+            ["E", s, id, fam, giv] => {
+                ReadItem::entry(missing(&source(s), id, fam, giv), line(n), raw)
+            }
             ["C", s, id] => ReadItem::transaction(tx(&source(s), id, clear()), line(n), raw),
             _ => ReadItem::rejected("test", Some("kind"), "not a test line", line(n), raw),
         }
@@ -180,7 +182,11 @@ impl Writer for TestWriter {
         writeln!(out, "E|{}|{}", r.id.source, r.id.native_id)?;
         Ok(Vec::new())
     }
-    fn transaction(&mut self, _out: &mut dyn Write, _t: &Transaction) -> Result<Vec<Loss>, WriteError> {
+    fn transaction(
+        &mut self,
+        _out: &mut dyn Write,
+        _t: &Transaction,
+    ) -> Result<Vec<Loss>, WriteError> {
         Ok(Vec::new())
     }
     fn finish(&mut self, _out: &mut dyn Write) -> Result<(), WriteError> {

@@ -36,7 +36,9 @@ fn a_new_record_is_stored_with_version_history_and_feed() {
         let (_d, s) = store(k);
         let r = missing("AZ1", "M1", "DOE", "JANE");
         let item = entry(&r, 7);
-        let res = s.apply_batch(&[item.clone()], &file("a.ncic")).unwrap();
+        let res = s
+            .apply_batch(std::slice::from_ref(&item), &file("a.ncic"))
+            .unwrap();
         assert_eq!(
             res.outcomes[0].outcome,
             Outcome::New {
@@ -86,7 +88,13 @@ fn the_same_input_twice_changes_nothing() {
         let second = outcomes(&s, &items, &file("f"));
         assert_eq!(
             second.iter().map(Outcome::label).collect::<Vec<_>>(),
-            ["unchanged", "unchanged", "unchanged", "rejected", "rejected"]
+            [
+                "unchanged",
+                "unchanged",
+                "unchanged",
+                "rejected",
+                "rejected"
+            ]
         );
         assert!(matches!(
             &second[0],
@@ -95,9 +103,16 @@ fn the_same_input_twice_changes_nothing() {
                 ..
             }
         ));
-        assert!(matches!(&second[3], Outcome::Rejected { repeated: true, .. }));
+        assert!(matches!(
+            &second[3],
+            Outcome::Rejected { repeated: true, .. }
+        ));
         assert_eq!(s.last_seq().unwrap(), seq, "no change recorded");
-        assert_eq!(s.quarantine_list().unwrap().len(), q, "no second quarantine copy");
+        assert_eq!(
+            s.quarantine_list().unwrap().len(),
+            q,
+            "no second quarantine copy"
+        );
         assert_eq!(s.get(&id("AZ1", "M1")).unwrap().unwrap().version, 2);
         // the same exchange received twice
         let ex = InputContext::exchange("ex-1", "test");
@@ -131,7 +146,10 @@ fn identical_content_in_other_bytes_is_unchanged_and_changes_are_versions() {
         assert_eq!(h.len(), 2);
         assert_eq!(h[1].changed, ["weight_kg"]);
         assert_eq!(h[1].change, ChangeKind::Updated);
-        assert_eq!(h[1].input.as_ref().unwrap().origin, Origin::File("c".into()));
+        assert_eq!(
+            h[1].input.as_ref().unwrap().origin,
+            Origin::File("c".into())
+        );
         assert_eq!(
             h[0].record.as_ref().unwrap().weight_kg,
             r.weight_kg,
@@ -152,7 +170,13 @@ fn stale_input_changes_nothing() {
         old.weight_kg = None;
         let o = outcomes(&s, &[entry(&old, 1)], &file("b"));
         assert!(matches!(o[0], Outcome::Stale { .. }));
-        assert!(s.get(&id("XML", "C1")).unwrap().unwrap().weight_kg.is_some());
+        assert!(
+            s.get(&id("XML", "C1"))
+                .unwrap()
+                .unwrap()
+                .weight_kg
+                .is_some()
+        );
     });
 }
 
@@ -219,7 +243,10 @@ fn an_update_before_its_record_is_quarantined_then_reprocessed() {
         ];
         let o = outcomes(&s, &items, &file("late.test"));
         let Outcome::Rejected {
-            quarantine, reason, field, ..
+            quarantine,
+            reason,
+            field,
+            ..
         } = &o[0]
         else {
             panic!("{:?}", o[0])
@@ -235,14 +262,22 @@ fn an_update_before_its_record_is_quarantined_then_reprocessed() {
         // importing the file again changes nothing: the clear stays in quarantine
         let again = outcomes(&s, &items, &file("late.test"));
         assert!(matches!(again[0], Outcome::Rejected { repeated: true, .. }));
-        assert_eq!(s.get(&id("AZ1", "M1")).unwrap().unwrap().status, Status::Active);
+        assert_eq!(
+            s.get(&id("AZ1", "M1")).unwrap().unwrap().status,
+            Status::Active
+        );
 
         // the raw bytes are JSON, which format `test` cannot read: stays, attempt recorded
-        let r = s.reprocess(*quarantine, &registry, Limits::default()).unwrap();
+        let r = s
+            .reprocess(*quarantine, &registry, Limits::default())
+            .unwrap();
         assert!(matches!(r, Reprocessed::StillRefused { .. }), "{r:?}");
         let q = s.quarantine_get(*quarantine).unwrap().unwrap();
         assert_eq!(q.attempts.len(), 1);
-        assert_eq!(s.get(&id("AZ1", "M1")).unwrap().unwrap().status, Status::Active);
+        assert_eq!(
+            s.get(&id("AZ1", "M1")).unwrap().unwrap().status,
+            Status::Active
+        );
     });
 }
 
@@ -276,7 +311,12 @@ fn reprocess_reads_raw_bytes_again_with_todays_format() {
         let fixed = registry(true);
         let results = s.reprocess_all(&fixed, Limits::default()).unwrap();
         assert_eq!(results.len(), 2);
-        assert!(results.iter().all(|r| matches!(r, Reprocessed::Resolved { .. })), "{results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Reprocessed::Resolved { .. })),
+            "{results:?}"
+        );
         assert!(s.quarantine_list().unwrap().is_empty());
         let m1 = s.get(&id("AZ1", "M1")).unwrap().unwrap();
         assert_eq!(m1.status, Status::Cleared);
@@ -322,13 +362,21 @@ fn a_locate_from_another_agency_finds_the_record_by_nic_and_checks_the_name() {
         let mut dup = missing("NM2", "M1", "DOE", "JANE");
         dup.id.native_id = "NM-1".into();
         outcomes(&s, &[entry(&dup, 1)], &file("c"));
-        let o = outcomes(&s, &[tx_item(&tx("CO3", "M1", Action::Cancel), 1)], &file("d"));
+        let o = outcomes(
+            &s,
+            &[tx_item(&tx("CO3", "M1", Action::Cancel), 1)],
+            &file("d"),
+        );
         let Outcome::Rejected { reason, .. } = &o[0] else {
             panic!("{:?}", o[0])
         };
         assert!(reason.contains("2 stored records"), "{reason}");
         // ... but not when it names its source
-        let o = outcomes(&s, &[tx_item(&tx("NM2", "NM-1", Action::Cancel), 1)], &file("e"));
+        let o = outcomes(
+            &s,
+            &[tx_item(&tx("NM2", "NM-1", Action::Cancel), 1)],
+            &file("e"),
+        );
         assert_eq!(o[0].label(), "changed");
     });
 }
@@ -344,7 +392,11 @@ fn a_nic_change_moves_the_index() {
         outcomes(&s, &[entry(&m, 2)], &file("b"));
         assert!(matches!(s.find("M200").unwrap(), Lookup::Found(_)));
         assert_eq!(s.find("M100").unwrap(), Lookup::NotFound);
-        let o = outcomes(&s, &[tx_item(&tx("OTHER", "M100", Action::Locate), 1)], &file("c"));
+        let o = outcomes(
+            &s,
+            &[tx_item(&tx("OTHER", "M100", Action::Locate), 1)],
+            &file("c"),
+        );
         assert!(o[0].is_rejected());
     });
 }
@@ -354,7 +406,11 @@ fn modify_partial_and_on_a_closed_record() {
     each_engine(|k| {
         let (_d, s) = store(k);
         let m = missing("AZ1", "M1", "DOE", "JANE");
-        outcomes(&s, &[entry(&m, 1), tx_item(&tx("AZ1", "M1", clear()), 2)], &file("a"));
+        outcomes(
+            &s,
+            &[entry(&m, 1), tx_item(&tx("AZ1", "M1", clear()), 2)],
+            &file("a"),
+        );
         let mut patch = homeward_schemas::Record::new(Kind::Missing, "AZ1", "M1");
         patch.weight_kg = Some(homeward_schemas::Range::exact(72.5));
         let mut x = tx(
@@ -380,7 +436,12 @@ fn modify_partial_and_on_a_closed_record() {
 fn expiry_removes_personal_data_from_every_version() {
     each_engine(|k| {
         let (_d, s) = store(k);
-        let m = missing("gmcn.example.org", "gmcn.example.org/p.1", "IVANOVA", "ANNA");
+        let m = missing(
+            "gmcn.example.org",
+            "gmcn.example.org/p.1",
+            "IVANOVA",
+            "ANNA",
+        );
         let mut m2 = m.clone();
         m2.weight_kg = Some(homeward_schemas::Range::exact(52.0));
         let exp = tx(
@@ -390,14 +451,22 @@ fn expiry_removes_personal_data_from_every_version() {
                 expiry_date: t("2026-05-01T00:00:00Z"),
             },
         );
-        let o = outcomes(&s, &[entry(&m, 1), entry(&m2, 2), tx_item(&exp, 3)], &file("f"));
+        let o = outcomes(
+            &s,
+            &[entry(&m, 1), entry(&m2, 2), tx_item(&exp, 3)],
+            &file("f"),
+        );
         assert_eq!(o[2].label(), "changed");
         let r = s.get(&m.id).unwrap().unwrap();
         assert_eq!(r.status, Status::Expired);
         assert!(r.names.is_empty());
         let h = s.history(&m.id).unwrap();
         assert_eq!(h.len(), 3);
-        assert!(h[..2].iter().all(|v| v.record.is_none() && v.purged_at.is_some()));
+        assert!(
+            h[..2]
+                .iter()
+                .all(|v| v.record.is_none() && v.purged_at.is_some())
+        );
         assert_eq!(h[2].change, ChangeKind::Expired);
         assert!(h[2].changed.contains(&"names".to_string()));
         let text = serde_json::to_string(&h).unwrap();
@@ -426,7 +495,9 @@ fn expire_due_expires_what_has_passed() {
         let mut b = missing("P", "P/2", "B", "B");
         b.expiry_date = Some(Utc::now() + chrono::Duration::days(30));
         outcomes(&s, &[entry(&a, 1), entry(&b, 2)], &file("f"));
-        let expired = s.expire_due(Utc::now() + chrono::Duration::days(2)).unwrap();
+        let expired = s
+            .expire_due(Utc::now() + chrono::Duration::days(2))
+            .unwrap();
         assert_eq!(expired, vec![a.id.clone()]);
         assert_eq!(s.get(&a.id).unwrap().unwrap().status, Status::Expired);
         assert_eq!(s.get(&b.id).unwrap().unwrap().status, Status::Active);
@@ -442,14 +513,28 @@ fn expire_due_expires_what_has_passed() {
 fn notes_as_transactions_and_nested() {
     each_engine(|k| {
         let (_d, s) = store(k);
-        let mut m = missing("gmcn.example.org", "gmcn.example.org/p.1", "IVANOVA", "ANNA");
-        m.notes
-            .push(note("n1", NoteStatus::BelievedMissing, false, "2026-01-01T00:00:00Z"));
+        let mut m = missing(
+            "gmcn.example.org",
+            "gmcn.example.org/p.1",
+            "IVANOVA",
+            "ANNA",
+        );
+        m.notes.push(note(
+            "n1",
+            NoteStatus::BelievedMissing,
+            false,
+            "2026-01-01T00:00:00Z",
+        ));
         let located = tx(
             &m.id.source,
             &m.id.native_id,
             Action::Note {
-                note: Box::new(note("n2", NoteStatus::BelievedAlive, true, "2026-02-01T00:00:00Z")),
+                note: Box::new(note(
+                    "n2",
+                    NoteStatus::BelievedAlive,
+                    true,
+                    "2026-02-01T00:00:00Z",
+                )),
             },
         );
         let o = outcomes(&s, &[entry(&m, 1), tx_item(&located, 2)], &file("f"));
@@ -466,8 +551,8 @@ fn notes_as_transactions_and_nested() {
 
 #[test]
 fn a_failed_batch_stores_nothing() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     struct Flaky {
         inner: Box<dyn Engine>,
@@ -512,7 +597,11 @@ fn a_failed_batch_stores_nothing() {
         assert_eq!(s.last_seq().unwrap(), 0);
         fail.store(false, Ordering::SeqCst);
         let o = outcomes(&s, &items, &file("f"));
-        assert_eq!(o[0].label(), "new", "a retry is not mistaken for a duplicate");
+        assert_eq!(
+            o[0].label(),
+            "new",
+            "a retry is not mistaken for a duplicate"
+        );
         assert_eq!(o[1].label(), "rejected");
     });
 }
@@ -530,7 +619,11 @@ fn change_feed_cursors_persist_and_only_move_forward_on_ack() {
             let c = s.consumer("crossmatch").unwrap();
             let b = c.next_batch(3).unwrap();
             assert_eq!(b.iter().map(|c| c.seq).collect::<Vec<_>>(), [1, 2, 3]);
-            assert_eq!(c.next_batch(3).unwrap()[0].seq, 1, "same batch until acknowledged");
+            assert_eq!(
+                c.next_batch(3).unwrap()[0].seq,
+                1,
+                "same batch until acknowledged"
+            );
             c.ack(3).unwrap();
             c.ack(2).unwrap(); // backwards: no-op
             assert!(c.ack(99).is_err());
@@ -556,7 +649,15 @@ fn dump_and_load_move_a_store_between_engines() {
         entry(&missing("AZ1", "M1", "DOE", "JANE"), 1),
         tx_item(&tx("AZ1", "M1", Action::Locate), 2),
         tx_item(&tx("AZ1", "M9", Action::Locate), 3),
-        entry(&missing("gmcn.example.org", "gmcn.example.org/p.1", "ИВАНОВА", "АННА"), 4),
+        entry(
+            &missing(
+                "gmcn.example.org",
+                "gmcn.example.org/p.1",
+                "ИВАНОВА",
+                "АННА",
+            ),
+            4,
+        ),
     ];
     outcomes(&sled, &items, &file("f"));
     sled.consumer("crossmatch").unwrap().ack(2).unwrap();
@@ -567,7 +668,10 @@ fn dump_and_load_move_a_store_between_engines() {
     let (_d2, redb) = store(EngineKind::Redb);
     assert_eq!(redb.load(&mut dump.as_slice()).unwrap(), n);
     for s in [&sled, &redb] {
-        assert_eq!(s.get(&id("AZ1", "M1")).unwrap().unwrap().status, Status::Located);
+        assert_eq!(
+            s.get(&id("AZ1", "M1")).unwrap().unwrap().status,
+            Status::Located
+        );
         assert_eq!(s.history(&id("AZ1", "M1")).unwrap().len(), 2);
         assert_eq!(s.quarantine_list().unwrap().len(), 1);
         assert_eq!(s.cursor("crossmatch").unwrap(), 2);
@@ -579,7 +683,11 @@ fn dump_and_load_move_a_store_between_engines() {
     let mut redump = Vec::new();
     redb.dump(&mut redump).unwrap();
     let body = |d: &[u8]| -> Vec<String> {
-        String::from_utf8_lossy(d).lines().skip(1).map(str::to_string).collect()
+        String::from_utf8_lossy(d)
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect()
     };
     assert_eq!(body(&dump), body(&redump));
 
@@ -619,7 +727,10 @@ fn find_by_full_id_native_id_or_nic() {
             Lookup::Found(r) => Some(r.id),
             _ => None,
         };
-        assert_eq!(found("gmcn.example.org/gmcn.example.org/p.1"), Some(p.id.clone()));
+        assert_eq!(
+            found("gmcn.example.org/gmcn.example.org/p.1"),
+            Some(p.id.clone())
+        );
         assert_eq!(found("gmcn.example.org/p.1"), Some(p.id.clone()));
         assert_eq!(found("M55"), Some(x.id.clone()));
         assert_eq!(found("XML/CASE-1"), Some(x.id.clone()));
@@ -662,7 +773,7 @@ fn stats_count_kinds_statuses_sources_and_quarantine() {
 fn bad_ids_are_refused_not_stored() {
     each_engine(|k| {
         let (_d, s) = store(k);
-        let nul = missing("AZ\01", "M1", "A", "B");
+        let nul = missing("AZ\u{0}1", "M1", "A", "B");
         let empty = missing("AZ1", "", "A", "B");
         let o = outcomes(&s, &[entry(&nul, 1), entry(&empty, 2)], &file("f"));
         assert!(o.iter().all(Outcome::is_rejected));
@@ -687,7 +798,10 @@ fn items_without_raw_bytes_are_quarantined_as_canonical_json_and_reprocessable()
             .reprocess(quarantine, &registry(false), Limits::default())
             .unwrap();
         assert!(matches!(r, Reprocessed::Resolved { .. }), "{r:?}");
-        assert_eq!(s.get(&id("AZ1", "M1")).unwrap().unwrap().status, Status::Cleared);
+        assert_eq!(
+            s.get(&id("AZ1", "M1")).unwrap().unwrap().status,
+            Status::Cleared
+        );
         let _ = Item::Rejected; // the variant quarantine is named after
     });
 }
@@ -701,4 +815,37 @@ fn a_data_dir_of_one_engine_is_not_opened_as_the_other() {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("opened a redb data dir as sled"),
     }
+}
+
+#[test]
+fn check_finds_a_sound_store_sound() {
+    each_engine(|k| {
+        let (_d, s) = store(k);
+        let mut m = missing("AZ1", "M1", "DOE", "JANE");
+        m.id.native_id = "CASE-1".into();
+        let items = vec![
+            entry(&m, 1),
+            tx_item(&tx("TX9", "M1", Action::Locate), 2),
+            tx_item(&tx("AZ1", "M9", Action::Locate), 3),
+            entry(&missing("AZ1", "M2", "ROE", "ANN"), 4),
+        ];
+        outcomes(&s, &items, &file("f"));
+        let rep = s.check().unwrap();
+        assert!(rep.is_ok(), "{:?}", rep.problems);
+        assert_eq!(
+            (rep.records, rep.versions, rep.changes, rep.quarantine),
+            (2, 3, 3, 1)
+        );
+        // a damaged store is reported: remove a version behind the store's back
+        let mut b = WriteBatch::new();
+        b.delete(crate::keys::ver(&m.id, 1));
+        s.engine().apply(b).unwrap();
+        let rep = s.check().unwrap();
+        assert!(!rep.is_ok());
+        assert!(
+            rep.problems.iter().any(|p| p.contains("history holds")),
+            "{:?}",
+            rep.problems
+        );
+    });
 }

@@ -79,7 +79,9 @@ impl FromStr for EngineKind {
         match s {
             "sled" => Ok(EngineKind::Sled),
             "redb" => Ok(EngineKind::Redb),
-            other => Err(format!("unknown store engine `{other}` (known: sled, redb)")),
+            other => Err(format!(
+                "unknown store engine `{other}` (known: sled, redb)"
+            )),
         }
     }
 }

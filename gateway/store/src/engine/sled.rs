@@ -36,7 +36,10 @@ impl Snapshot for SledSnapshot {
         let iter = self
             .tree
             .range(scan_start(&prefix, start).to_vec()..)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(EngineError::from))
+            .map(|r| {
+                r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(EngineError::from)
+            })
             .take_while(move |r| match r {
                 Ok((k, _)) => k.starts_with(&prefix),
                 Err(_) => true,

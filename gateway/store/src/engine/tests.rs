@@ -38,10 +38,7 @@ fn get_apply_scan_sync() {
             .collect();
         assert_eq!(from2, vec![b"a/2".to_vec()]);
         // a start outside the prefix means the whole prefix
-        assert_eq!(
-            e.snapshot().unwrap().scan(b"b/", b"").unwrap().count(),
-            1
-        );
+        assert_eq!(e.snapshot().unwrap().scan(b"b/", b"").unwrap().count(), 1);
     }
 }
 
@@ -54,7 +51,12 @@ fn later_write_of_a_key_in_a_batch_wins() {
         b.delete("k");
         b.put("k", "2");
         e.apply(b).unwrap();
-        assert_eq!(e.get(b"k").unwrap().as_deref(), Some(&b"2"[..]), "{}", e.kind());
+        assert_eq!(
+            e.get(b"k").unwrap().as_deref(),
+            Some(&b"2"[..]),
+            "{}",
+            e.kind()
+        );
     }
 }
 

@@ -91,7 +91,10 @@ fn clearing_an_unidentified_record_identifies_it() {
         status_after(&r, clear()),
         Effect::Unchanged(UnchangedReason::AlreadyStatus { .. })
     ));
-    assert!(matches!(status_after(&r, Action::Cancel), Effect::Refused(_)));
+    assert!(matches!(
+        status_after(&r, Action::Cancel),
+        Effect::Refused(_)
+    ));
 }
 
 #[test]
@@ -118,7 +121,10 @@ fn older_updates_are_stale_newer_apply() {
     assert!(matches!(reenter(&m, &older, now()), Effect::Stale { .. }));
     let mut x = tx("X", "C1", clear());
     x.source_updated_at = Some(t("2026-01-01T00:00:00Z"));
-    assert!(matches!(apply_transaction(&m, &x, now()), Effect::Stale { .. }));
+    assert!(matches!(
+        apply_transaction(&m, &x, now()),
+        Effect::Stale { .. }
+    ));
     x.source_updated_at = Some(t("2026-04-01T00:00:00Z"));
     let r = record_of(apply_transaction(&m, &x, now()));
     assert_eq!(r.source_updated_at, x.source_updated_at);
@@ -144,7 +150,10 @@ fn partial_modify_replaces_only_what_the_patch_has() {
             full: false,
         },
     );
-    let Effect::Changed { record, changed, .. } = e else {
+    let Effect::Changed {
+        record, changed, ..
+    } = e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(record.weight_kg, Some(homeward_schemas::Range::exact(70.0)));
@@ -198,7 +207,13 @@ fn reentry_of_a_closed_record_updates_but_reopens_only_when_newer() {
     let mut plain = missing("XML", "C1", "DOE", "JANE");
     plain.weight_kg = Some(homeward_schemas::Range::exact(55.0));
     let e = reenter(&cleared, &plain, now());
-    let Effect::Changed { record, warnings, change, .. } = e else {
+    let Effect::Changed {
+        record,
+        warnings,
+        change,
+        ..
+    } = e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(record.status, Status::Cleared);
@@ -229,56 +244,134 @@ fn reentry_of_a_closed_record_updates_but_reopens_only_when_newer() {
 
 #[test]
 fn notes_decide_by_newest_and_never_undo_agency_actions() {
-    let mut m = missing("gmcn.example.org", "gmcn.example.org/p.1", "IVANOVA", "ANNA");
-    m.notes
-        .push(note("n1", NoteStatus::BelievedMissing, false, "2026-01-01T00:00:00Z"));
+    let mut m = missing(
+        "gmcn.example.org",
+        "gmcn.example.org/p.1",
+        "IVANOVA",
+        "ANNA",
+    );
+    m.notes.push(note(
+        "n1",
+        NoteStatus::BelievedMissing,
+        false,
+        "2026-01-01T00:00:00Z",
+    ));
     prepare_new(&mut m, now());
     assert_eq!(m.status, Status::Active);
 
     let add = |r: &Record, n| {
         apply_transaction(
             r,
-            &tx(&r.id.source, &r.id.native_id, Action::Note { note: Box::new(n) }),
+            &tx(
+                &r.id.source,
+                &r.id.native_id,
+                Action::Note { note: Box::new(n) },
+            ),
             now(),
         )
     };
     // alive without contact: no change of status (the note is kept)
-    let r = record_of(add(&m, note("n2", NoteStatus::BelievedAlive, false, "2026-02-01T00:00:00Z")));
+    let r = record_of(add(
+        &m,
+        note(
+            "n2",
+            NoteStatus::BelievedAlive,
+            false,
+            "2026-02-01T00:00:00Z",
+        ),
+    ));
     assert_eq!(r.status, Status::Active);
     assert_eq!(r.notes.len(), 2);
     // alive with contact: located
-    let r = record_of(add(&r, note("n3", NoteStatus::BelievedAlive, true, "2026-03-01T00:00:00Z")));
+    let r = record_of(add(
+        &r,
+        note(
+            "n3",
+            NoteStatus::BelievedAlive,
+            true,
+            "2026-03-01T00:00:00Z",
+        ),
+    ));
     assert_eq!(r.status, Status::Located);
-    assert_eq!(r.status_history.last().unwrap().note_record_id.as_deref(), Some("n3"));
+    assert_eq!(
+        r.status_history.last().unwrap().note_record_id.as_deref(),
+        Some("n3")
+    );
     // an older believed_missing arriving late does not decide
-    let e = add(&r, note("n0", NoteStatus::BelievedMissing, false, "2025-12-01T00:00:00Z"));
+    let e = add(
+        &r,
+        note(
+            "n0",
+            NoteStatus::BelievedMissing,
+            false,
+            "2025-12-01T00:00:00Z",
+        ),
+    );
     let late = record_of(e);
     assert_eq!(late.status, Status::Located);
     // a newer one reopens a record a note located
-    let r2 = record_of(add(&late, note("n4", NoteStatus::BelievedMissing, false, "2026-04-01T00:00:00Z")));
+    let r2 = record_of(add(
+        &late,
+        note(
+            "n4",
+            NoteStatus::BelievedMissing,
+            false,
+            "2026-04-01T00:00:00Z",
+        ),
+    ));
     assert_eq!(r2.status, Status::Active);
     // the same note twice changes nothing
     assert_eq!(
-        add(&r2, note("n4", NoteStatus::BelievedMissing, false, "2026-04-01T00:00:00Z")),
+        add(
+            &r2,
+            note(
+                "n4",
+                NoteStatus::BelievedMissing,
+                false,
+                "2026-04-01T00:00:00Z"
+            )
+        ),
         Effect::Unchanged(UnchangedReason::SameContent)
     );
     // believed_dead does not close
-    let r3 = record_of(add(&r2, note("n5", NoteStatus::BelievedDead, false, "2026-05-01T00:00:00Z")));
+    let r3 = record_of(add(
+        &r2,
+        note(
+            "n5",
+            NoteStatus::BelievedDead,
+            false,
+            "2026-05-01T00:00:00Z",
+        ),
+    ));
     assert_eq!(r3.status, Status::Active);
     // an agency's locate is not undone by a newer believed_missing note
     let located = record_of(status_after(&r3, Action::Locate));
     let after = record_of(add(
         &located,
-        note("n6", NoteStatus::BelievedMissing, false, "2026-07-01T00:00:00Z"),
+        note(
+            "n6",
+            NoteStatus::BelievedMissing,
+            false,
+            "2026-07-01T00:00:00Z",
+        ),
     ));
     assert_eq!(after.status, Status::Located);
 }
 
 #[test]
 fn expiry_strips_personal_data_and_names_what_went() {
-    let mut m = missing("gmcn.example.org", "gmcn.example.org/p.1", "IVANOVA", "ANNA");
-    m.notes
-        .push(note("n1", NoteStatus::BelievedMissing, false, "2026-01-01T00:00:00Z"));
+    let mut m = missing(
+        "gmcn.example.org",
+        "gmcn.example.org/p.1",
+        "IVANOVA",
+        "ANNA",
+    );
+    m.notes.push(note(
+        "n1",
+        NoteStatus::BelievedMissing,
+        false,
+        "2026-01-01T00:00:00Z",
+    ));
     let e = status_after(
         &m,
         Action::Expire {
@@ -315,7 +408,12 @@ fn expiry_strips_personal_data_and_names_what_went() {
 
 #[test]
 fn a_record_arriving_expired_is_stored_as_a_placeholder() {
-    let mut m = missing("gmcn.example.org", "gmcn.example.org/p.2", "IVANOVA", "ANNA");
+    let mut m = missing(
+        "gmcn.example.org",
+        "gmcn.example.org/p.2",
+        "IVANOVA",
+        "ANNA",
+    );
     m.expiry_date = Some(t("2026-01-01T00:00:00Z"));
     prepare_new(&mut m, now());
     assert_eq!(m.status, Status::Expired);
@@ -344,7 +442,10 @@ fn confirmations_compare_normalized() {
     let mut wrong_kind = target(None, None);
     wrong_kind.kind = Some(Kind::Unidentified);
     assert_eq!(
-        confirm_target(&m, &wrong_kind).unwrap_err().field.as_deref(),
+        confirm_target(&m, &wrong_kind)
+            .unwrap_err()
+            .field
+            .as_deref(),
         Some("kind")
     );
 }
@@ -358,4 +459,20 @@ fn content_digest_ignores_store_fields() {
     assert_eq!(content_digest(&a), d);
     a.sex = None;
     assert_ne!(content_digest(&a), d);
+}
+
+#[test]
+fn a_partial_modify_merges_extra_fields_by_key() {
+    use homeward_schemas::Extra;
+    let x = |k: &str, v: &str| Extra {
+        format: "ncic".into(),
+        key: k.into(),
+        value: v.into(),
+    };
+    let mut m = missing("AZ1", "M1", "DOE", "JANE");
+    m.extra = vec![x("ZZA", "1"), x("ZZB", "2")];
+    let mut patch = Record::new(Kind::Missing, "AZ1", "M1");
+    patch.extra = vec![x("ZZB", "3"), x("ZZC", "4")];
+    let r = patch_partial(&m, &patch).unwrap();
+    assert_eq!(r.extra, vec![x("ZZA", "1"), x("ZZB", "3"), x("ZZC", "4")]);
 }
