@@ -99,13 +99,7 @@ pub fn run(env: &Env, args: ImportArgs) -> Result<ExitCode, CliError> {
         .sum();
     let pb = progress(total_bytes);
     let mut ack = match &args.ack_log {
-        Some(p) => Some(BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| CliError::io(p.display(), e))?,
-        )),
+        Some(p) => Some(open_ack_log(p)?),
         None => None,
     };
     let mut total = ImportSummary::default();
@@ -211,6 +205,29 @@ fn report(origin: &str, outcomes: &[ItemOutcome]) {
             let _ = writeln!(err, "warning: {origin}: {}: {w}", o.position);
         }
     }
+}
+
+/// Opens the acknowledgement log for appending. If an earlier run was killed in the middle of
+/// a line, that line is ended first, so every complete line stays one JSON object.
+fn open_ack_log(path: &Path) -> Result<BufWriter<File>, CliError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |e| CliError::io(path.display(), e);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        f.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+        f.read_exact(&mut last).map_err(io)?;
+        if last[0] != b'\n' {
+            f.write_all(b"\n").map_err(io)?;
+        }
+    }
+    Ok(BufWriter::new(f))
 }
 
 /// The first `limit` bytes of a file (what quarantine keeps of a file refused whole).

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use homeward_adapters::{Item, ReadItem, digest_hex};
+use homeward_adapters::{Item, ReadItem};
 use homeward_schemas::{Record, RecordId, Status, Transaction};
+use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
 use crate::keys;
@@ -53,14 +54,14 @@ pub(crate) fn raw_of(it: &ReadItem, input_format: &str) -> (Vec<u8>, String) {
 /// it has none; for a rejection without bytes, of its format, position and reason).
 pub fn item_digest(it: &ReadItem) -> String {
     if !it.raw.is_empty() {
-        return it.digest();
+        return hex::encode(Sha256::digest(&it.raw));
     }
     let text = match &it.item {
         Item::Entry(r) => serde_json::to_string(r).unwrap_or_default(),
         Item::Transaction(t) => serde_json::to_string(t).unwrap_or_default(),
         Item::Rejected(r) => format!("{}|{}|{}|{:?}", r.format, it.position, r.reason, r.field),
     };
-    digest_hex(text.as_bytes())
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// The source an item is filed under, for idempotency.
@@ -447,11 +448,22 @@ pub(crate) fn commit(
         // The personal data of every earlier version goes with the record's.
         for (k, v) in tx.scan(&keys::ver_prefix(&id))? {
             let mut e: VersionEntry = crate::txn::decode(&k, &v)?;
-            if e.record.is_some() {
+            if e.purged_at.is_none() {
                 e.record = None;
                 e.purged_at = Some(tx.now);
                 tx.put(k, &e)?;
             }
+        }
+    } else if let Some(o) = old {
+        // The version being superseded keeps its snapshot from now on (the latest version's
+        // snapshot is the record itself, not stored twice).
+        let key = keys::ver(&id, o.version);
+        if let Some(mut e) = tx.get::<VersionEntry>(&key)?
+            && e.record.is_none()
+            && e.purged_at.is_none()
+        {
+            e.record = Some(o.clone());
+            tx.put(key, &e)?;
         }
     }
     let entry = VersionEntry {
@@ -462,7 +474,7 @@ pub(crate) fn commit(
         input,
         action: action.map(str::to_string),
         content_digest: lifecycle::content_digest(&new),
-        record: Some(new.clone()),
+        record: None,
         purged_at: None,
     };
     tx.put(keys::ver(&id, version), &entry)?;

@@ -76,6 +76,11 @@ impl Store {
                     r.version
                 ));
             }
+            for v in versions.iter().rev().skip(1) {
+                if v.record.is_none() && v.purged_at.is_none() {
+                    problems.push(format!("{id}: version {} lost its snapshot", v.version));
+                }
+            }
             if let Some(last) = versions.last()
                 && last.content_digest != content_digest(r)
             {

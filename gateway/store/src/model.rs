@@ -150,7 +150,8 @@ pub struct VersionEntry {
     /// SHA-256 of the record's content as of this version (see [`content_digest`](crate::content_digest)).
     pub content_digest: String,
     /// The record as of this version. `None` once the record expired: the personal data of
-    /// every version is removed with the record's.
+    /// every version is removed with the record's. (In storage the latest version has none:
+    /// its snapshot is the record itself; [`Store::history`](crate::Store::history) fills it in.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<Record>,
     /// When the snapshot above was removed.

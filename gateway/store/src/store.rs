@@ -65,12 +65,15 @@ pub struct QuarantineStats {
     pub by_stage: BTreeMap<String, u64>,
 }
 
-#[derive(Deserialize)]
-struct Light {
-    kind: Kind,
-    id: RecordId,
+/// A record's identity, kind, status and version, read without decoding the whole record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordSummary {
+    pub id: RecordId,
+    pub kind: Kind,
     #[serde(default = "active")]
-    status: Status,
+    pub status: Status,
+    #[serde(default)]
+    pub version: u64,
 }
 
 fn active() -> Status {
@@ -301,9 +304,21 @@ impl Store {
         if !keys::valid_part(&id.source) || !keys::valid_part(&id.native_id) {
             return Ok(out);
         }
-        for kv in self.engine.scan_prefix(keys::ver_prefix(id).as_bytes())? {
+        let snap = self.engine.snapshot()?;
+        for kv in snap.scan(keys::ver_prefix(id).as_bytes(), b"")? {
             let (k, v) = kv?;
-            out.push(decode(&String::from_utf8_lossy(&k), &v)?);
+            out.push(decode::<VersionEntry>(&String::from_utf8_lossy(&k), &v)?);
+        }
+        // The latest version's snapshot is the record as it stands.
+        if let Some(last) = out.last_mut()
+            && last.record.is_none()
+            && last.purged_at.is_none()
+        {
+            let key = keys::rec(id);
+            last.record = snap
+                .get(key.as_bytes())?
+                .map(|b| decode(&key, &b))
+                .transpose()?;
         }
         Ok(out)
     }
@@ -334,6 +349,18 @@ impl Store {
         }))
     }
 
+    /// Every record's id, kind, status and version, in key order: much cheaper than
+    /// [`Store::records`] when the content is not needed.
+    pub fn summaries(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<RecordSummary, StoreError>> + use<>, StoreError> {
+        let iter = self.engine.scan_prefix(keys::REC.as_bytes())?;
+        Ok(iter.map(|kv| {
+            let (k, v) = kv?;
+            decode(&String::from_utf8_lossy(&k), &v)
+        }))
+    }
+
     /// Counts by kind, status and source, and of quarantine.
     pub fn stats(&self) -> Result<Stats, StoreError> {
         let mut s = Stats {
@@ -342,7 +369,7 @@ impl Store {
         };
         for kv in self.engine.scan_prefix(keys::REC.as_bytes())? {
             let (k, v) = kv?;
-            let l: Light = decode(&String::from_utf8_lossy(&k), &v)?;
+            let l: RecordSummary = decode(&String::from_utf8_lossy(&k), &v)?;
             s.records += 1;
             *s.by_kind.entry(l.kind.to_string()).or_default() += 1;
             *s.by_status.entry(l.status.to_string()).or_default() += 1;
