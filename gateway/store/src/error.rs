@@ -20,6 +20,19 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Whether the engine refused to open because another process holds its lock.
+    pub fn is_in_use(&self) -> bool {
+        match self {
+            // sled reports a held lock as an `Other` I/O error with this message
+            EngineError::Sled(sled::Error::Io(e)) => {
+                e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.to_string().starts_with("could not acquire lock")
+            }
+            EngineError::Redb(redb::Error::DatabaseAlreadyOpen) => true,
+            _ => false,
+        }
+    }
+
     /// Wraps any redb error (they all convert into [`redb::Error`]).
     pub(crate) fn redb(e: impl Into<redb::Error>) -> Self {
         EngineError::Redb(e.into())
@@ -64,6 +77,9 @@ pub enum StoreError {
     /// The store was written by a newer version of the store format.
     #[error("store format {found} is newer than this Homeward understands ({supported})")]
     Format { found: u64, supported: u64 },
+    /// Another process has the store open (the engines allow one process at a time).
+    #[error("{path} is in use by another process (another `homeward` command or the service)")]
+    InUse { path: PathBuf },
     /// A writer panicked while holding the write lock in this process.
     #[error("the store's write lock is poisoned by an earlier failure; reopen the store")]
     Poisoned,

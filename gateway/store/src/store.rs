@@ -101,7 +101,14 @@ impl Store {
                 configured: engine,
             });
         }
-        let mut store = Self::with_engine(engine.open(&own)?)?;
+        let opened = engine.open(&own).map_err(|e| {
+            if e.is_in_use() {
+                StoreError::InUse { path: own.clone() }
+            } else {
+                StoreError::Engine(e)
+            }
+        })?;
+        let mut store = Self::with_engine(opened)?;
         store.path = Some(own);
         Ok(store)
     }
