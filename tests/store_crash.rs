@@ -14,7 +14,7 @@ mod ncic_world;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use homeward_adapters::{Item, ReadContext, Registry};
 use homeward_gateway::pipeline::Pipeline;
@@ -207,17 +207,25 @@ fn crash_test(engine: EngineKind) {
         c
     };
 
-    // How long a whole import takes here sets the window the kills fall in.
+    // Kills fall from 20 ms after a start to 2.5 s past (about) the time a restart needs to
+    // get through what is done already (it re-reads the input from the start, finding those
+    // items seen), estimated from the pace of earlier runs. When an import completes before its kill, the
+    // store starts over empty.
     let mut killed = 0;
     let mut finished_early = 0;
-    let mut window_ms = 3000u64;
+    let mut lines_per_ms = 0.0f64;
     let mut verified = 0usize;
     let mut progress: Vec<usize> = Vec::new();
     while killed < kills {
         let ctx = format!("{engine}, seed {seed}, kill {}", killed + 1);
-        let started = Instant::now();
         let mut child = import().spawn().unwrap();
-        let at = rng.between(20, window_ms);
+        let done = acked(&ack_log).0.len() as f64;
+        let redo_ms = if lines_per_ms > 0.0 {
+            (done / lines_per_ms) as u64
+        } else {
+            0
+        };
+        let at = rng.between(20, redo_ms * 2 / 3 + 2500);
         std::thread::sleep(Duration::from_millis(at));
         let exited = child.try_wait().unwrap();
         if exited.is_none() {
@@ -233,7 +241,6 @@ fn crash_test(engine: EngineKind) {
             finished_early += 1;
             // the import completed: start over from an empty store so that the kills keep
             // landing in the middle of real work
-            window_ms = (started.elapsed().as_millis() as u64).max(100);
             std::fs::remove_dir_all(&data).unwrap();
             std::fs::remove_file(&ack_log).ok();
             verified = 0;
@@ -247,6 +254,15 @@ fn crash_test(engine: EngineKind) {
         // The store opens cleanly and holds what was acknowledged, once.
         let store = Store::open(&data, engine).unwrap_or_else(|e| panic!("{ctx}: {e}"));
         let (acks, cut) = acked(&ack_log);
+        // this run's pace: acknowledged lines (any outcome) per millisecond of its life
+        let pace = (acks.len() as f64 - done) / at as f64;
+        if pace > 0.0 {
+            lines_per_ms = if lines_per_ms > 0.0 {
+                (lines_per_ms + pace) / 2.0
+            } else {
+                pace
+            };
+        }
         assert!(
             cut <= killed,
             "{ctx}: {cut} broken ack lines after {killed} kills"
