@@ -17,10 +17,15 @@
 //! The protocol, encodings, log format and policy rules are described in `docs/federation.md`.
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod clock;
 pub mod codec;
 pub mod fixtures;
+pub mod envelope;
 pub mod keys;
+pub mod memory;
+pub mod payload;
 pub mod partners;
 pub mod policy;
+pub mod receipt;
 pub mod tls;

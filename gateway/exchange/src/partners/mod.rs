@@ -44,7 +44,7 @@ use crate::keys::PublicKey;
 use crate::policy::{AcceptPolicy, InboundPolicy, PartnerRole, SharePolicy};
 
 pub use timestamp::Timestamp;
-pub use validate::{RegistryError, ValidationError};
+pub use validate::{RegistryError, ValidationError, check_gateway_id};
 
 /// The `[[partners]]` array as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
