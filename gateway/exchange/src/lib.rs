@@ -22,6 +22,7 @@ pub mod clock;
 pub mod codec;
 pub mod fixtures;
 pub mod envelope;
+pub mod evidence;
 pub mod keys;
 pub mod memory;
 pub mod payload;
