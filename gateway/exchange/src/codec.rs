@@ -264,7 +264,11 @@ impl<'a> FieldReader<'a> {
 
     /// A list count, bounded by what the rest of the input could hold (each element takes at
     /// least `min_element_bytes`), so a forged count never drives an allocation.
-    pub fn count(&mut self, what: &'static str, min_element_bytes: usize) -> Result<usize, CodecError> {
+    pub fn count(
+        &mut self,
+        what: &'static str,
+        min_element_bytes: usize,
+    ) -> Result<usize, CodecError> {
         let start = self.pos;
         let n = self.u64(what)?;
         let left = self.remaining().len() / min_element_bytes.max(1);
@@ -272,7 +276,9 @@ impl<'a> FieldReader<'a> {
             return Err(self.err(
                 what,
                 start,
-                CodecProblem::BadValue(format!("count {n} exceeds what {left} elements could hold")),
+                CodecProblem::BadValue(format!(
+                    "count {n} exceeds what {left} elements could hold"
+                )),
             ));
         }
         Ok(n as usize)
@@ -353,7 +359,10 @@ mod tests {
         // length runs past the end
         let e = FieldReader::new(&[0, 0, 0, 9, 1]).bytes("x").unwrap_err();
         assert_eq!(e.offset, 0);
-        assert!(matches!(e.problem, CodecProblem::Truncated { need: 9, have: 1 }));
+        assert!(matches!(
+            e.problem,
+            CodecProblem::Truncated { need: 9, have: 1 }
+        ));
         // a u64 of 7 bytes
         let mut w = FieldWriter::new();
         w.str("a", "ok").unwrap();
@@ -363,7 +372,13 @@ mod tests {
         r.str("a").unwrap();
         let e = r.u64("n").unwrap_err();
         assert_eq!(e.offset, 6);
-        assert_eq!(e.problem, CodecProblem::Size { expected: 8, found: 7 });
+        assert_eq!(
+            e.problem,
+            CodecProblem::Size {
+                expected: 8,
+                found: 7
+            }
+        );
         // flag 2
         let e = FieldReader::new(&[0, 0, 0, 1, 2]).bool("f").unwrap_err();
         assert!(matches!(e.problem, CodecProblem::BadValue(_)));
@@ -372,7 +387,10 @@ mod tests {
         assert_eq!(e.problem, CodecProblem::NotUtf8);
         // trailing bytes
         let r = FieldReader::new(&[0]);
-        assert_eq!(r.finish("end").unwrap_err().problem, CodecProblem::Trailing(1));
+        assert_eq!(
+            r.finish("end").unwrap_err().problem,
+            CodecProblem::Trailing(1)
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use homeward_schemas::*;
 
 fn date(s: &str) -> PartialDate {
-    s.parse().unwrap_or_else(|_| PartialDate::from_naive(NaiveDate::MIN))
+    s.parse()
+        .unwrap_or_else(|_| PartialDate::from_naive(NaiveDate::MIN))
 }
 
 fn instant(s: &str) -> DateTime<Utc> {
@@ -29,7 +30,13 @@ fn place(city: &str, region: &str) -> Place {
 
 /// A missing-person record with every field the policy can withhold set, in `region`
 /// (`US-TX`), born on `birth` (`2012-03-04`) and last seen on `last_contact`.
-pub fn full_record(source: &str, native_id: &str, region: &str, birth: &str, last_contact: &str) -> Record {
+pub fn full_record(
+    source: &str,
+    native_id: &str,
+    region: &str,
+    birth: &str,
+    last_contact: &str,
+) -> Record {
     let mut r = Record::new(Kind::Missing, source, native_id);
     r.format = Some("canonical".into());
     r.agency = Agency {
@@ -69,7 +76,10 @@ pub fn full_record(source: &str, native_id: &str, region: &str, birth: &str, las
     r.place_of_birth = Some("TX".into());
     r.citizenship = Some("US".into());
     r.height_cm = Some(Range::exact(150.0));
-    r.weight_kg = Some(Range { min: 40.0, max: 45.0 });
+    r.weight_kg = Some(Range {
+        min: 40.0,
+        max: 45.0,
+    });
     r.eye = Some(EyeColor::ALL[0]);
     r.hair = Some(HairColor::ALL[0]);
     r.marks = vec![Mark {

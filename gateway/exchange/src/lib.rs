@@ -18,15 +18,18 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod client;
 pub mod clock;
 pub mod codec;
-pub mod fixtures;
 pub mod envelope;
 pub mod evidence;
+pub mod fixtures;
+pub mod harness;
 pub mod keys;
 pub mod memory;
-pub mod payload;
 pub mod partners;
+pub mod payload;
 pub mod policy;
 pub mod receipt;
+pub mod server;
 pub mod tls;

@@ -29,7 +29,12 @@ impl PayloadItem {
         match self {
             PayloadItem::Record(r) => r.id.to_string(),
             PayloadItem::Transaction(t) => {
-                format!("{}/{} ({})", t.target.source, t.target.native_id, t.action.name())
+                format!(
+                    "{}/{} ({})",
+                    t.target.source,
+                    t.target.native_id,
+                    t.action.name()
+                )
             }
         }
     }
@@ -49,7 +54,12 @@ pub fn read_item_label(item: &ReadItem) -> String {
     match &item.item {
         Item::Entry(r) => r.id.to_string(),
         Item::Transaction(t) => {
-            format!("{}/{} ({})", t.target.source, t.target.native_id, t.action.name())
+            format!(
+                "{}/{} ({})",
+                t.target.source,
+                t.target.native_id,
+                t.action.name()
+            )
         }
         Item::Rejected(_) => format!("unreadable item at {}", item.position),
     }
@@ -100,7 +110,9 @@ pub fn decode_canonical(bytes: &[u8]) -> Result<Vec<ReadItem>, PayloadError> {
                     raw: bytes,
                     warnings: Vec::new(),
                 },
-                Err(e) => ReadItem::rejected(CANONICAL_FORMAT, None, e.to_string(), position, bytes),
+                Err(e) => {
+                    ReadItem::rejected(CANONICAL_FORMAT, None, e.to_string(), position, bytes)
+                }
             }
         })
         .collect())
@@ -148,22 +160,34 @@ mod tests {
 
     #[test]
     fn a_bad_element_is_rejected_alone() {
-        let good = encode_canonical(&[PayloadItem::Record(Box::new(synthetic_records("TX", 1).remove(0)))]).unwrap();
+        let good = encode_canonical(&[PayloadItem::Record(Box::new(
+            synthetic_records("TX", 1).remove(0),
+        ))])
+        .unwrap();
         let good = std::str::from_utf8(&good).unwrap();
-        let text = format!("[{}, {{\"record\": {{\"kind\": \"alien\"}}}}, {{\"other\": 1}}]", &good[1..good.len() - 1]);
+        let text = format!(
+            "[{}, {{\"record\": {{\"kind\": \"alien\"}}}}, {{\"other\": 1}}]",
+            &good[1..good.len() - 1]
+        );
         let read = decode_canonical(text.as_bytes()).unwrap();
         assert_eq!(read.len(), 3);
         assert!(!read[0].is_rejected());
         assert!(read[1].is_rejected());
         assert!(read[2].is_rejected());
-        let Item::Rejected(r) = &read[1].item else { panic!() };
+        let Item::Rejected(r) = &read[1].item else {
+            panic!()
+        };
         assert!(r.reason.contains("alien"), "{}", r.reason);
-        assert!(matches!(decode_canonical(b"{\"record\": 1}"), Err(PayloadError::NotAnArray(_))));
+        assert!(matches!(
+            decode_canonical(b"{\"record\": 1}"),
+            Err(PayloadError::NotAnArray(_))
+        ));
     }
 
     #[test]
     fn unknown_wire_formats_are_refused() {
-        let e = read_payload("morse", b"", &Registry::builtin(), ReadContext::new("t")).unwrap_err();
+        let e =
+            read_payload("morse", b"", &Registry::builtin(), ReadContext::new("t")).unwrap_err();
         assert_eq!(e.to_string(), "payload format `morse` is not known here");
     }
 }

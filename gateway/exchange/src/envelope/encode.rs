@@ -47,8 +47,7 @@ fn check_key_id(s: &str) -> Result<(), String> {
 pub fn check_format(s: &str) -> Result<(), String> {
     if !s.is_empty()
         && s.len() <= 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b':' | b'_' | b'.' | b'-'))
     {
         Ok(())
@@ -57,7 +56,8 @@ pub fn check_format(s: &str) -> Result<(), String> {
     }
 }
 
-fn check_cursor(s: &str) -> Result<(), String> {
+/// A cursor: at most 512 printable ASCII characters without spaces.
+pub fn check_cursor(s: &str) -> Result<(), String> {
     if s.len() <= 512 && s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         Ok(())
     } else {

@@ -41,6 +41,9 @@ mod tests;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+pub use encode::{
+    SealError, check_cursor, check_exchange_id, check_format, decode_header, encode_header,
+};
 pub use replay::{ReplayGuard, ReplayKey, ReplayStoreError};
 pub use verify::{VerifyError, VerifyPolicy, verify};
 

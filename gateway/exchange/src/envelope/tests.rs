@@ -3,7 +3,6 @@ use std::path::Path;
 use bytes::Bytes;
 use chrono::{TimeDelta, Utc};
 
-use super::encode::{decode_header, encode_header};
 use super::*;
 use crate::keys::SigningKeyPair;
 use crate::memory::MemoryReplayGuard;
@@ -48,7 +47,13 @@ fn payload() -> Bytes {
 
 fn sealed(f: &Fixture, created: chrono::DateTime<Utc>) -> Envelope {
     Envelope::seal(
-        Draft::push("state.example", "hub.example", "x-1", CANONICAL_FORMAT, payload()),
+        Draft::push(
+            "state.example",
+            "hub.example",
+            "x-1",
+            CANONICAL_FORMAT,
+            payload(),
+        ),
         &f.key,
         created,
     )
@@ -83,14 +88,20 @@ fn the_header_layout_is_as_documented() {
     assert_eq!(r.str("sender").unwrap(), "state.example");
     assert_eq!(r.str("receiver").unwrap(), "hub.example");
     assert_eq!(r.str("exchange_id").unwrap(), "x-1");
-    assert_eq!(r.i64("created").unwrap(), env.header.created.timestamp_millis());
+    assert_eq!(
+        r.i64("created").unwrap(),
+        env.header.created.timestamp_millis()
+    );
     assert_eq!(r.fixed::<16>("nonce").unwrap(), env.header.nonce);
     assert_eq!(r.str("key_id").unwrap(), f.key.key_id());
     assert_eq!(r.str("cursor").unwrap(), "");
     assert_eq!(r.str("next_cursor").unwrap(), "");
     assert_eq!(r.str("format").unwrap(), "canonical");
     assert_eq!(r.u64("len").unwrap(), payload().len() as u64);
-    assert_eq!(r.fixed::<32>("sha").unwrap(), crate::codec::sha256(&payload()));
+    assert_eq!(
+        r.fixed::<32>("sha").unwrap(),
+        crate::codec::sha256(&payload())
+    );
     r.finish("end").unwrap();
 }
 
@@ -107,7 +118,13 @@ fn a_tampered_payload_is_refused() {
     let mut wire = env.to_wire();
     wire.push(b' ');
     let e = Envelope::from_wire(Bytes::from(wire)).unwrap_err();
-    assert_eq!(e, VerifyError::PayloadLength { declared: payload().len() as u64, actual: payload().len() as u64 + 1 });
+    assert_eq!(
+        e,
+        VerifyError::PayloadLength {
+            declared: payload().len() as u64,
+            actual: payload().len() as u64 + 1
+        }
+    );
 }
 
 #[test]
@@ -154,17 +171,35 @@ fn a_wrong_key_is_refused() {
     assert!(matches!(e, VerifyError::BadSignature { .. }), "{e}");
     // signed by an unregistered key under its own id
     let env = Envelope::seal(
-        Draft::push("state.example", "hub.example", "x-1", CANONICAL_FORMAT, payload()),
+        Draft::push(
+            "state.example",
+            "hub.example",
+            "x-1",
+            CANONICAL_FORMAT,
+            payload(),
+        ),
         &thief,
         Utc::now(),
     )
     .unwrap();
     let e = check(&f, &env).unwrap_err();
-    assert_eq!(e, VerifyError::UnknownKey { sender: "state.example".into(), key_id: thief.key_id() });
+    assert_eq!(
+        e,
+        VerifyError::UnknownKey {
+            sender: "state.example".into(),
+            key_id: thief.key_id()
+        }
+    );
     assert_eq!((e.status(), e.code()), (401, "unknown_key"));
     // an unregistered sender
     let env = Envelope::seal(
-        Draft::push("stranger", "hub.example", "x-1", CANONICAL_FORMAT, payload()),
+        Draft::push(
+            "stranger",
+            "hub.example",
+            "x-1",
+            CANONICAL_FORMAT,
+            payload(),
+        ),
         &f.key,
         Utc::now(),
     )
@@ -199,15 +234,33 @@ fn key_validity_is_checked_at_creation_and_now() {
 fn receiver_and_purpose_are_checked() {
     let f = fixture();
     let env = Envelope::seal(
-        Draft::push("state.example", "other.example", "x-1", CANONICAL_FORMAT, payload()),
+        Draft::push(
+            "state.example",
+            "other.example",
+            "x-1",
+            CANONICAL_FORMAT,
+            payload(),
+        ),
         &f.key,
         Utc::now(),
     )
     .unwrap();
     let e = check(&f, &env).unwrap_err();
-    assert_eq!(e, VerifyError::WrongReceiver { expected: "hub.example".into(), found: "other.example".into() });
+    assert_eq!(
+        e,
+        VerifyError::WrongReceiver {
+            expected: "hub.example".into(),
+            found: "other.example".into()
+        }
+    );
     assert_eq!(e.status(), 421);
-    let mut d = Draft::push("state.example", "hub.example", "x-1", CANONICAL_FORMAT, payload());
+    let mut d = Draft::push(
+        "state.example",
+        "hub.example",
+        "x-1",
+        CANONICAL_FORMAT,
+        payload(),
+    );
     d.purpose = Purpose::Changes;
     let env = Envelope::seal(d, &f.key, Utc::now()).unwrap();
     assert_eq!(check(&f, &env).unwrap_err().code(), "wrong_purpose");
@@ -233,13 +286,25 @@ fn replays_are_detected_and_retries_are_not() {
     let f = fixture();
     let guard = MemoryReplayGuard::new();
     let env = sealed(&f, Utc::now());
-    assert!(guard.check_and_record(&ReplayKey::of(&env), env.header.created).unwrap());
-    assert!(!guard.check_and_record(&ReplayKey::of(&env), env.header.created).unwrap());
+    assert!(
+        guard
+            .check_and_record(&ReplayKey::of(&env), env.header.created)
+            .unwrap()
+    );
+    assert!(
+        !guard
+            .check_and_record(&ReplayKey::of(&env), env.header.created)
+            .unwrap()
+    );
     // a retry of the same exchange is re-signed with a fresh nonce
     let retry = sealed(&f, Utc::now());
     assert_eq!(retry.header.exchange_id, env.header.exchange_id);
     assert_ne!(retry.header.nonce, env.header.nonce);
-    assert!(guard.check_and_record(&ReplayKey::of(&retry), retry.header.created).unwrap());
+    assert!(
+        guard
+            .check_and_record(&ReplayKey::of(&retry), retry.header.created)
+            .unwrap()
+    );
     // pruning forgets old keys only
     assert_eq!(guard.prune(Utc::now() - TimeDelta::minutes(10)).unwrap(), 0);
     assert_eq!(guard.prune(Utc::now() + TimeDelta::minutes(1)).unwrap(), 2);
@@ -251,19 +316,33 @@ fn decoding_is_strict() {
     let env = sealed(&f, Utc::now());
     let mut bytes = env.header_bytes().to_vec();
     bytes.push(0);
-    assert!(decode_header(&bytes).unwrap_err().contains("after the last field"));
+    assert!(
+        decode_header(&bytes)
+            .unwrap_err()
+            .contains("after the last field")
+    );
     let mut h = env.header.clone();
     h.sender = "bad sender".into();
     let e = decode_header(&encode_header(&h).unwrap()).unwrap_err();
     assert!(e.starts_with("sender:"), "{e}");
     let mut h = env.header.clone();
     h.cursor = "c1".into();
-    assert!(decode_header(&encode_header(&h).unwrap()).unwrap_err().contains("a push carries no cursor"));
+    assert!(
+        decode_header(&encode_header(&h).unwrap())
+            .unwrap_err()
+            .contains("a push carries no cursor")
+    );
     let e = Envelope::from_wire(Bytes::from_static(b"\x00\x00\x00\x05abc")).unwrap_err();
     assert_eq!(e.code(), "malformed");
     // sealing refuses bad fields instead of signing them
     let e = Envelope::seal(
-        Draft::push("state.example", "hub.example", "", CANONICAL_FORMAT, payload()),
+        Draft::push(
+            "state.example",
+            "hub.example",
+            "",
+            CANONICAL_FORMAT,
+            payload(),
+        ),
         &f.key,
         Utc::now(),
     )

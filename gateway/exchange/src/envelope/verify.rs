@@ -67,7 +67,9 @@ pub enum VerifyError {
         now: DateTime<Utc>,
         window_s: i64,
     },
-    #[error("envelope created at {created} is in the future beyond the {window_s} s window (now {now})")]
+    #[error(
+        "envelope created at {created} is in the future beyond the {window_s} s window (now {now})"
+    )]
     FromTheFuture {
         created: DateTime<Utc>,
         now: DateTime<Utc>,

@@ -91,10 +91,11 @@ impl EvidenceLog {
                 .read(len - 1, 1)?
                 .pop()
                 .ok_or(EvidenceError::NoSuchEntry(len - 1))?;
-            let (entry, _stored) = decode_stored(&rec).map_err(|source| EvidenceError::Corrupt {
-                seq: len - 1,
-                source,
-            })?;
+            let (entry, _stored) =
+                decode_stored(&rec).map_err(|source| EvidenceError::Corrupt {
+                    seq: len - 1,
+                    source,
+                })?;
             // continue from the hash of what is there; `verify_log` reports any mismatch
             crate::codec::sha256(entry)
         };
@@ -208,7 +209,8 @@ impl EvidenceLog {
             .read(seq, 1)?
             .pop()
             .ok_or(EvidenceError::NoSuchEntry(seq))?;
-        let (e, _) = decode_stored(&rec).map_err(|source| EvidenceError::Corrupt { seq, source })?;
+        let (e, _) =
+            decode_stored(&rec).map_err(|source| EvidenceError::Corrupt { seq, source })?;
         Ok(e.to_vec())
     }
 

@@ -86,7 +86,10 @@ pub fn verify_inclusion(entry_hash: &[u8; 32], proof: &InclusionProof, root: &[u
     }
     let mut path = Vec::with_capacity(proof.path.len());
     for p in &proof.path {
-        match hex::decode(p).ok().and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok()) {
+        match hex::decode(p)
+            .ok()
+            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+        {
             Some(h) => path.push(h),
             None => return false,
         }

@@ -201,7 +201,11 @@ pub struct EvidenceEntry {
     pub outcome: EntryOutcome,
 }
 
-fn write_part(w: &mut FieldWriter, what: &'static str, p: &Option<SignedPart>) -> Result<(), CodecError> {
+fn write_part(
+    w: &mut FieldWriter,
+    what: &'static str,
+    p: &Option<SignedPart>,
+) -> Result<(), CodecError> {
     w.bool(p.is_some());
     if let Some(p) = p {
         w.bytes(what, &p.bytes)?;
@@ -214,7 +218,10 @@ fn write_part(w: &mut FieldWriter, what: &'static str, p: &Option<SignedPart>) -
     Ok(())
 }
 
-fn read_part(r: &mut FieldReader<'_>, what: &'static str) -> Result<Option<SignedPart>, CodecError> {
+fn read_part(
+    r: &mut FieldReader<'_>,
+    what: &'static str,
+) -> Result<Option<SignedPart>, CodecError> {
     if !r.bool(what)? {
         return Ok(None);
     }
@@ -259,12 +266,16 @@ impl EvidenceEntry {
         let mut r = FieldReader::new(bytes);
         let tag = r.str("tag")?;
         if tag != EVIDENCE_TAG {
-            return Err(r.bad("tag", format!("`{}` is not {EVIDENCE_TAG}", tag.escape_debug())));
+            return Err(r.bad(
+                "tag",
+                format!("`{}` is not {EVIDENCE_TAG}", tag.escape_debug()),
+            ));
         }
         let seq = r.u64("seq")?;
         let prev_hash = r.fixed::<32>("prev_hash")?;
         let code = r.u8("kind")?;
-        let kind = EntryKind::from_code(code).ok_or_else(|| r.bad("kind", format!("unknown kind {code}")))?;
+        let kind = EntryKind::from_code(code)
+            .ok_or_else(|| r.bad("kind", format!("unknown kind {code}")))?;
         let millis = r.i64("time")?;
         let time = DateTime::<Utc>::from_timestamp_millis(millis)
             .ok_or_else(|| r.bad("time", format!("{millis} ms out of range")))?;

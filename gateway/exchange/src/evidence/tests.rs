@@ -35,7 +35,13 @@ fn setup() -> Setup {
 /// A received push as the hub logs it: the state's envelope and the hub's receipt.
 fn received(s: &Setup, exchange: &str) -> EntryDraft {
     let env = Envelope::seal(
-        Draft::push("state", "hub", exchange, CANONICAL_FORMAT, Bytes::from_static(b"[]")),
+        Draft::push(
+            "state",
+            "hub",
+            exchange,
+            CANONICAL_FORMAT,
+            Bytes::from_static(b"[]"),
+        ),
         &s.state_key,
         Utc::now(),
     )
@@ -49,7 +55,11 @@ fn received(s: &Setup, exchange: &str) -> EntryDraft {
             payload_sha256: env.header.payload_sha256,
             created: Utc::now(),
             key_id: String::new(),
-            outcomes: vec![ItemOutcome { index: 0, item: "TX/M1".into(), outcome: Outcome::Accepted }],
+            outcomes: vec![ItemOutcome {
+                index: 0,
+                item: "TX/M1".into(),
+                outcome: Outcome::Accepted,
+            }],
         },
         &s.hub_key,
     )
@@ -85,7 +95,9 @@ fn refused(partner: &str) -> EntryDraft {
 
 fn fill(s: &Setup) {
     s.log.append(received(s, "x-0"), Utc::now()).unwrap();
-    s.log.append(refused("unregistered:ab12"), Utc::now()).unwrap();
+    s.log
+        .append(refused("unregistered:ab12"), Utc::now())
+        .unwrap();
     s.log.append(received(s, "x-2"), Utc::now()).unwrap();
     s.log.append(received(s, "x-3"), Utc::now()).unwrap();
 }
@@ -105,11 +117,17 @@ fn entries_chain_and_verify() {
     let all = s.log.all().unwrap();
     assert_eq!(all[0].prev_hash, [0; 32]);
     for w in all.windows(2) {
-        assert_eq!(w[1].prev_hash, crate::codec::sha256(&w[0].encode().unwrap()));
+        assert_eq!(
+            w[1].prev_hash,
+            crate::codec::sha256(&w[0].encode().unwrap())
+        );
     }
     let summary = verify_log(s.storage.as_ref(), Some(&trust(&s))).unwrap();
     assert_eq!(summary.entries, 4);
-    assert_eq!(summary.head_hash, crate::codec::sha256(&all[3].encode().unwrap()));
+    assert_eq!(
+        summary.head_hash,
+        crate::codec::sha256(&all[3].encode().unwrap())
+    );
     // entries round-trip through their encoding
     for e in &all {
         assert_eq!(&EvidenceEntry::decode(&e.encode().unwrap()).unwrap(), e);
@@ -147,7 +165,12 @@ fn a_rewritten_entry_with_a_fresh_hash_breaks_the_chain_after_it() {
     s.storage.replace(1, rec);
     let fault = verify_log(s.storage.as_ref(), None).unwrap_err();
     assert_eq!(fault.seq, 2);
-    assert!(fault.to_string().contains("previous hash does not match entry 1"), "{fault}");
+    assert!(
+        fault
+            .to_string()
+            .contains("previous hash does not match entry 1"),
+        "{fault}"
+    );
 }
 
 #[test]
@@ -167,7 +190,9 @@ fn a_forged_signature_or_foreign_key_is_found() {
     // with the key id made to match, only the trust check finds it
     let s = setup();
     let mut forged = received(&s, "x-1");
-    let body = Receipt::from_parts(&forged.receipt.as_ref().unwrap().bytes, [0; 64]).unwrap().body;
+    let body = Receipt::from_parts(&forged.receipt.as_ref().unwrap().bytes, [0; 64])
+        .unwrap()
+        .body;
     let re = Receipt::sign(body, &mallory).unwrap();
     forged.receipt = Some(SignedPart {
         bytes: re.body_bytes().to_vec(),
@@ -178,7 +203,10 @@ fn a_forged_signature_or_foreign_key_is_found() {
     assert!(verify_log(s.storage.as_ref(), None).is_ok());
     let fault = verify_log(s.storage.as_ref(), Some(&trust(&s))).unwrap_err();
     assert_eq!(fault.seq, 0);
-    assert!(fault.problem.contains("is not a registered key of `hub`"), "{fault}");
+    assert!(
+        fault.problem.contains("is not a registered key of `hub`"),
+        "{fault}"
+    );
 }
 
 #[test]
@@ -194,7 +222,9 @@ fn entries_that_need_signatures_must_have_them() {
 #[test]
 fn merkle_proofs_verify_for_every_size_and_index() {
     for n in 1..=33usize {
-        let hashes: Vec<[u8; 32]> = (0..n).map(|i| crate::codec::sha256(&i.to_be_bytes())).collect();
+        let hashes: Vec<[u8; 32]> = (0..n)
+            .map(|i| crate::codec::sha256(&i.to_be_bytes()))
+            .collect();
         let r = root(&hashes);
         for i in 0..n {
             let p = inclusion_proof(&hashes, i).unwrap();
@@ -218,7 +248,10 @@ fn a_partner_checks_a_signed_tree_head_and_its_proof() {
     let s = setup();
     fill(&s);
     let hub = SigningKeyPair::generate().unwrap();
-    let (sth, proofs) = s.log.proofs_for("state", "x-2", "hub", &hub, Utc::now()).unwrap();
+    let (sth, proofs) = s
+        .log
+        .proofs_for("state", "x-2", "hub", &hub, Utc::now())
+        .unwrap();
     assert_eq!(proofs.len(), 1);
     sth.verify(&hub.public()).unwrap();
     let (bytes, proof) = &proofs[0];
@@ -229,10 +262,16 @@ fn a_partner_checks_a_signed_tree_head_and_its_proof() {
     let mut other = bytes.clone();
     let last = other.len() - 1;
     other[last] ^= 1;
-    assert_eq!(sth.check_inclusion(&other, proof), Err(TreeHeadError::NotIncluded(2)));
+    assert_eq!(
+        sth.check_inclusion(&other, proof),
+        Err(TreeHeadError::NotIncluded(2))
+    );
     let mut forged = sth.clone();
     forged.size += 1;
-    assert_eq!(forged.verify(&hub.public()), Err(TreeHeadError::BadSignature));
+    assert_eq!(
+        forged.verify(&hub.public()),
+        Err(TreeHeadError::BadSignature)
+    );
     assert!(sth.verify(&s.hub_key.public()).is_err());
     // JSON form for the API
     let json = serde_json::to_string(&sth).unwrap();
@@ -245,7 +284,13 @@ fn a_partner_checks_a_signed_tree_head_and_its_proof() {
 #[test]
 fn registry_trust_includes_partners_and_self() {
     let s = setup();
-    let cfg = PartnerConfig::pinned("state", "https://s:1", PartnerRole::LawEnforcement, &s.state_key.public(), [1; 32]);
+    let cfg = PartnerConfig::pinned(
+        "state",
+        "https://s:1",
+        PartnerRole::LawEnforcement,
+        &s.state_key.public(),
+        [1; 32],
+    );
     let reg = PartnerRegistry::from_config(&[cfg], Path::new(".")).unwrap();
     let t = TrustedKeys::from_registry(&reg, "hub", &[s.hub_key.public()]);
     fill(&s);

@@ -180,8 +180,8 @@ pub fn verify_log(
         }
         for rec in &chunk {
             let fault = |problem: String| LogFault { seq, problem };
-            let (bytes, stored) =
-                decode_stored(rec).map_err(|e| fault(format!("stored record is malformed: {e}")))?;
+            let (bytes, stored) = decode_stored(rec)
+                .map_err(|e| fault(format!("stored record is malformed: {e}")))?;
             let hash = sha256(bytes);
             if hash != stored {
                 return Err(fault(format!(
@@ -198,7 +198,10 @@ pub fn verify_log(
                 return Err(fault(if seq == 0 {
                     "the first entry must chain from zeros".into()
                 } else {
-                    format!("previous hash does not match entry {} (chain broken)", seq - 1)
+                    format!(
+                        "previous hash does not match entry {} (chain broken)",
+                        seq - 1
+                    )
                 }));
             }
             check_entry(&e, trust).map_err(fault)?;
@@ -249,7 +252,9 @@ impl SignedTreeHead {
         entry_bytes: &[u8],
         proof: &InclusionProof,
     ) -> Result<(), TreeHeadError> {
-        if proof.size != self.size || !merkle::verify_inclusion(&sha256(entry_bytes), proof, &self.root) {
+        if proof.size != self.size
+            || !merkle::verify_inclusion(&sha256(entry_bytes), proof, &self.root)
+        {
             return Err(TreeHeadError::NotIncluded(proof.index));
         }
         Ok(())

@@ -27,10 +27,16 @@ fn a_key_file_readable_by_others_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("signing.key");
-    SigningKeyPair::generate().unwrap().save(&path, false).unwrap();
+    SigningKeyPair::generate()
+        .unwrap()
+        .save(&path, false)
+        .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = SigningKeyPair::load(&path).unwrap_err();
-    assert!(matches!(err, KeyError::Permissions { mode: 0o644, .. }), "{err}");
+    assert!(
+        matches!(err, KeyError::Permissions { mode: 0o644, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("chmod 600"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     assert!(matches!(
@@ -81,16 +87,28 @@ fn identity_saves_and_loads_a_directory() {
     let out = dir.path().join("keys");
     let id = GatewayIdentity::generate("state.example.org", 30).unwrap();
     let files = id.save_dir(&out, false).unwrap();
-    for f in [&files.signing_key, &files.signing_pub, &files.tls_key, &files.tls_cert, &files.partner_entry] {
+    for f in [
+        &files.signing_key,
+        &files.signing_pub,
+        &files.tls_key,
+        &files.tls_cert,
+        &files.partner_entry,
+    ] {
         assert!(f.exists(), "{}", f.display());
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         for f in [&files.signing_key, &files.tls_key] {
-            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
-        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
     }
     let back = GatewayIdentity::load_dir("state.example.org", &out).unwrap();
     assert_eq!(back.signing.public(), id.signing.public());
@@ -98,7 +116,10 @@ fn identity_saves_and_loads_a_directory() {
     let entry = std::fs::read_to_string(&files.partner_entry).unwrap();
     assert!(entry.contains(&id.signing.public().to_base64()));
     assert!(entry.contains(&hex::encode(id.tls.fingerprint())));
-    assert!(matches!(id.save_dir(&out, false), Err(KeyError::Exists { .. })));
+    assert!(matches!(
+        id.save_dir(&out, false),
+        Err(KeyError::Exists { .. })
+    ));
     id.save_dir(&out, true).unwrap();
 }
 
@@ -107,7 +128,10 @@ fn a_ca_issues_gateway_certificates() {
     let ca = TlsCa::generate("hub", 10).unwrap();
     let leaf = ca.issue("hub", 5).unwrap();
     assert_ne!(leaf.fingerprint(), fingerprint(ca.certificate()));
-    assert!(ca.certificate_pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(
+        ca.certificate_pem()
+            .starts_with("-----BEGIN CERTIFICATE-----\n")
+    );
     let parsed = certificates_from_pem(ca.certificate_pem().as_bytes()).unwrap();
     assert_eq!(&parsed[0], ca.certificate());
 }

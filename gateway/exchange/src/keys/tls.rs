@@ -4,8 +4,8 @@ use std::path::Path;
 
 use base64::Engine;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType, SerialNumber,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -80,7 +80,7 @@ fn leaf_params(
     params.not_before = to_offset(not_before)?;
     params.not_after = to_offset(not_before + chrono::TimeDelta::days(i64::from(days)))?;
     params.serial_number = Some(SerialNumber::from_slice(
-        &crate::clock::random_bytes::<16>()?,
+        &crate::clock::random_bytes::<16>()?
     ));
     Ok(params)
 }
@@ -231,7 +231,9 @@ impl TlsCa {
         let now = chrono::Utc::now() - chrono::TimeDelta::hours(1);
         params.not_before = to_offset(now)?;
         params.not_after = to_offset(now + chrono::TimeDelta::days(i64::from(days)))?;
-        let cert = params.self_signed(&key).map_err(gen_err("CA certificate"))?;
+        let cert = params
+            .self_signed(&key)
+            .map_err(gen_err("CA certificate"))?;
         Ok(Self {
             cert: cert.der().clone(),
             params,

@@ -50,18 +50,38 @@ fn a_good_registry_loads() {
     assert_eq!(p.role, PartnerRole::Hub);
     assert_eq!(p.keys.len(), 1);
     let k = &p.keys[0];
-    assert_eq!(k.not_before.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
-    assert_eq!(k.not_after.unwrap().to_rfc3339(), "2027-01-01T00:00:00+00:00");
+    assert_eq!(
+        k.not_before.unwrap().to_rfc3339(),
+        "2026-01-01T00:00:00+00:00"
+    );
+    assert_eq!(
+        k.not_after.unwrap().to_rfc3339(),
+        "2027-01-01T00:00:00+00:00"
+    );
     assert!(p.key(&k.key_id).is_some());
-    assert_eq!(p.share.withhold, vec![FieldGroup::Dental, FieldGroup::Dna, FieldGroup::Fingerprints, FieldGroup::FreeText]);
+    assert_eq!(
+        p.share.withhold,
+        vec![
+            FieldGroup::Dental,
+            FieldGroup::Dna,
+            FieldGroup::Fingerprints,
+            FieldGroup::FreeText
+        ]
+    );
     assert_eq!(p.share.jurisdictions[1].as_str(), "MX");
     assert_eq!(p.share.statuses, vec![homeward_schemas::Status::Active]);
-    assert_eq!(p.inbound.kinds, vec![Kind::Missing, Kind::Unidentified, Kind::Unclaimed]);
+    assert_eq!(
+        p.inbound.kinds,
+        vec![Kind::Missing, Kind::Unidentified, Kind::Unclaimed]
+    );
     assert!(reg.by_fingerprint(&[0xab; 32]).is_some());
     // a rotation boundary: valid up to, not at, not_after
     let t = k.not_after.unwrap();
     assert_eq!(k.validity_at(t), KeyValidity::Expired(t));
-    assert_eq!(k.validity_at(t - chrono::TimeDelta::seconds(1)), KeyValidity::Valid);
+    assert_eq!(
+        k.validity_at(t - chrono::TimeDelta::seconds(1)),
+        KeyValidity::Valid
+    );
 }
 
 #[test]
@@ -69,16 +89,24 @@ fn unknown_keys_and_bad_enums_name_line_and_column() {
     let key = key_b64();
     let fp = "ab".repeat(32);
     let text = good(&key, &fp).replace("children_only", "childrens_only");
-    let e = PartnerRegistry::from_toml(&text, Path::new(".")).unwrap_err().to_string();
+    let e = PartnerRegistry::from_toml(&text, Path::new("."))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("childrens_only") && e.contains("line"), "{e}");
     let text = good(&key, &fp).replace("\"dna\"", "\"dns\"");
-    let e = PartnerRegistry::from_toml(&text, Path::new(".")).unwrap_err().to_string();
+    let e = PartnerRegistry::from_toml(&text, Path::new("."))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("dns") && e.contains("free_text"), "{e}");
     let text = good(&key, &fp).replace("\"US-TX\"", "\"Texas\"");
-    let e = PartnerRegistry::from_toml(&text, Path::new(".")).unwrap_err().to_string();
+    let e = PartnerRegistry::from_toml(&text, Path::new("."))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("ISO 3166"), "{e}");
     let text = good(&key, &fp).replace("2026-01-01T00:00:00Z", "2026-01-01");
-    let e = PartnerRegistry::from_toml(&text, Path::new(".")).unwrap_err().to_string();
+    let e = PartnerRegistry::from_toml(&text, Path::new("."))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("RFC 3339"), "{e}");
 }
 
@@ -94,29 +122,73 @@ fn validation_names_every_problem_precisely() {
     let key = key_b64();
     let fp = "ab".repeat(32);
     let g = good(&key, &fp);
-    let p = problems(&g.replace("https://127.0.0.1:8443/federation/", "http://127.0.0.1:8443"));
-    assert_eq!(p, vec!["partners[0].endpoint: `http://127.0.0.1:8443` must start with https:// (exchanges only run over mutual TLS)"]);
+    let p = problems(&g.replace(
+        "https://127.0.0.1:8443/federation/",
+        "http://127.0.0.1:8443",
+    ));
+    assert_eq!(
+        p,
+        vec![
+            "partners[0].endpoint: `http://127.0.0.1:8443` must start with https:// (exchanges only run over mutual TLS)"
+        ]
+    );
     let p = problems(&g.replace(&key, "AAAA"));
-    assert_eq!(p, vec!["partners[0].keys[0].public_key: public key: an ed25519 public key is 32 bytes, this is 3"]);
-    let p = problems(&g.replace("not_after = \"2027-01-01T00:00:00Z\"", "not_after = \"2025-01-01T00:00:00Z\""));
-    assert!(p[0].starts_with("partners[0].keys[0].not_after: 2025-01-01 00:00:00 UTC is not after not_before"), "{p:?}");
+    assert_eq!(
+        p,
+        vec![
+            "partners[0].keys[0].public_key: public key: an ed25519 public key is 32 bytes, this is 3"
+        ]
+    );
+    let p = problems(&g.replace(
+        "not_after = \"2027-01-01T00:00:00Z\"",
+        "not_after = \"2025-01-01T00:00:00Z\"",
+    ));
+    assert!(
+        p[0].starts_with(
+            "partners[0].keys[0].not_after: 2025-01-01 00:00:00 UTC is not after not_before"
+        ),
+        "{p:?}"
+    );
     let p = problems(&g.replace(&fp, "xyz"));
-    assert!(p[0].starts_with("partners[0].tls.fingerprints[0]: `xyz` is not hexadecimal"), "{p:?}");
+    assert!(
+        p[0].starts_with("partners[0].tls.fingerprints[0]: `xyz` is not hexadecimal"),
+        "{p:?}"
+    );
     let p = problems(&g.replace(&fp, "abcd"));
-    assert!(p[0].contains("is 2 bytes; a SHA-256 fingerprint is 32"), "{p:?}");
+    assert!(
+        p[0].contains("is 2 bytes; a SHA-256 fingerprint is 32"),
+        "{p:?}"
+    );
     let p = problems(&g.replace("hub.example.org", "hub example"));
-    assert!(p[0].starts_with("partners[0].id: partner id `hub example` contains ' '"), "{p:?}");
-    let p = problems(&g.replace("role = \"hub\"", "role = \"law_enforcement\"").replace("sources = [\"TX\"]", "kinds = [\"unclaimed\"]"));
+    assert!(
+        p[0].starts_with("partners[0].id: partner id `hub example` contains ' '"),
+        "{p:?}"
+    );
+    let p = problems(
+        &g.replace("role = \"hub\"", "role = \"law_enforcement\"")
+            .replace("sources = [\"TX\"]", "kinds = [\"unclaimed\"]"),
+    );
     assert!(p[0].starts_with("partners[0].accept.kinds: `unclaimed` may only be accepted from a medical_examiner or a hub"), "{p:?}");
     let p = problems(&g.replace(&format!("fingerprints = [\"{fp}\"]"), ""));
-    assert!(p[0].starts_with("partners[0].tls: no way to recognise"), "{p:?}");
+    assert!(
+        p[0].starts_with("partners[0].tls: no way to recognise"),
+        "{p:?}"
+    );
     // two partners: duplicate id, shared fingerprint and key
     let two = format!("{g}\n{g}");
     let p = problems(&two);
-    assert!(p.iter().any(|x| x == "partners[1].id: duplicate partner id `hub.example.org` (also partners[0])"), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|x| x
+                == "partners[1].id: duplicate partner id `hub.example.org` (also partners[0])"),
+        "{p:?}"
+    );
     assert!(p.iter().any(|x| x == "partners[1].tls.fingerprints[0]: certificate already pinned for partner `hub.example.org`"), "{p:?}");
     // a key listed twice for one partner
-    let twice = g.replace("[partners.tls]", &format!("[[partners.keys]]\npublic_key = \"{key}\"\n\n[partners.tls]"));
+    let twice = g.replace(
+        "[partners.tls]",
+        &format!("[[partners.keys]]\npublic_key = \"{key}\"\n\n[partners.tls]"),
+    );
     let p = problems(&twice);
     assert!(p[0].contains("is listed twice"), "{p:?}");
     // no keys at all
@@ -126,14 +198,21 @@ fn validation_names_every_problem_precisely() {
             endpoint: "https://x:1".into(),
             role: PartnerRole::LawEnforcement,
             keys: vec![],
-            tls: TlsTrustConfig { fingerprints: vec![fp.clone()], ..Default::default() },
+            tls: TlsTrustConfig {
+                fingerprints: vec![fp.clone()],
+                ..Default::default()
+            },
             share: Default::default(),
             accept: Default::default(),
         }],
         Path::new("."),
     )
     .unwrap_err();
-    assert!(none[0].to_string().starts_with("partners[0].keys: no public key"));
+    assert!(
+        none[0]
+            .to_string()
+            .starts_with("partners[0].keys: no public key")
+    );
 }
 
 #[test]
@@ -153,7 +232,10 @@ fn a_ca_file_is_read_relative_to_the_config() {
     assert_eq!(p.endpoint.port, 443);
     std::fs::write(&path, text.replace("hub-ca.pem", "missing.pem")).unwrap();
     let e = PartnerRegistry::load(&path).unwrap_err().to_string();
-    assert!(e.contains("partners[0].tls.ca_file") && e.contains("missing.pem"), "{e}");
+    assert!(
+        e.contains("partners[0].tls.ca_file") && e.contains("missing.pem"),
+        "{e}"
+    );
     assert!(e.starts_with(&path.display().to_string()), "{e}");
 }
 

@@ -16,7 +16,9 @@ impl Timestamp {
         DateTime::parse_from_rfc3339(s.trim())
             .map(|d| Timestamp(d.with_timezone(&Utc)))
             .map_err(|e| {
-                format!("`{s}` is not an RFC 3339 instant with an offset (2026-01-01T00:00:00Z): {e}")
+                format!(
+                    "`{s}` is not an RFC 3339 instant with an offset (2026-01-01T00:00:00Z): {e}"
+                )
             })
     }
 }

@@ -120,9 +120,7 @@ pub fn check_gateway_id(id: &str) -> Result<(), String> {
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
-    let uri: http::Uri = s
-        .parse()
-        .map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    let uri: http::Uri = s.parse().map_err(|e| format!("`{s}` is not a URL: {e}"))?;
     if uri.scheme_str() != Some("https") {
         return Err(format!(
             "`{s}` must start with https:// (exchanges only run over mutual TLS)"

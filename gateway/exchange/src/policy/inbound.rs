@@ -44,8 +44,7 @@ impl InboundPolicy {
     }
 
     fn source_reason(&self, source: &str) -> Option<String> {
-        if self.sources.is_empty() || self.sources.iter().any(|p| source.starts_with(p.as_str()))
-        {
+        if self.sources.is_empty() || self.sources.iter().any(|p| source.starts_with(p.as_str())) {
             return None;
         }
         Some(format!(

@@ -12,7 +12,11 @@ fn leaves(v: &Value, path: String, out: &mut BTreeMap<String, Value>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 leaves(x, p, out);
             }
         }
@@ -35,7 +39,9 @@ fn changed(a: &Record, b: &Record) -> Vec<String> {
     let mut keys: Vec<String> = la.keys().chain(lb.keys()).cloned().collect();
     keys.sort();
     keys.dedup();
-    keys.into_iter().filter(|k| la.get(k) != lb.get(k)).collect()
+    keys.into_iter()
+        .filter(|k| la.get(k) != lb.get(k))
+        .collect()
 }
 
 fn expected_paths(g: FieldGroup) -> &'static [&'static str] {
@@ -55,7 +61,12 @@ fn expected_paths(g: FieldGroup) -> &'static [&'static str] {
         FieldGroup::CaseNumbers => &["case_number", "nic"],
         FieldGroup::Caution => &["caution"],
         FieldGroup::Photos => &["photos[", "notes[0].photo_url"],
-        FieldGroup::FreeText => &["texts[", "marks[0].text", "jewellery[0].text", "notes[0].text"],
+        FieldGroup::FreeText => &[
+            "texts[",
+            "marks[0].text",
+            "jewellery[0].text",
+            "notes[0].text",
+        ],
         FieldGroup::Notes => &["notes["],
         FieldGroup::Contact => &[
             "provenance.author_email",
@@ -84,7 +95,13 @@ fn expected_paths(g: FieldGroup) -> &'static [&'static str] {
 }
 
 fn record() -> Record {
-    full_record("TX0101300", "M000000001", "US-TX", "2012-03-04", "2026-03-01")
+    full_record(
+        "TX0101300",
+        "M000000001",
+        "US-TX",
+        "2012-03-04",
+        "2026-03-01",
+    )
 }
 
 #[test]
@@ -116,7 +133,12 @@ fn groups_combine_and_everything_else_is_kept() {
     let original = record();
     let policy = SharePolicy {
         kinds: vec![Kind::Missing],
-        withhold: vec![FieldGroup::Dental, FieldGroup::Dna, FieldGroup::Fingerprints, FieldGroup::FreeText],
+        withhold: vec![
+            FieldGroup::Dental,
+            FieldGroup::Dna,
+            FieldGroup::Fingerprints,
+            FieldGroup::FreeText,
+        ],
         ..SharePolicy::default()
     };
     let Decision::Share(out) = policy.decide(&original, false) else {
@@ -153,7 +175,10 @@ fn groups_combine_and_everything_else_is_kept() {
 fn kinds_statuses_and_jurisdictions_filter_records() {
     let r = record();
     let nothing = SharePolicy::default();
-    assert!(matches!(nothing.decide(&r, false), Decision::Withhold(Withheld::Kind(_))));
+    assert!(matches!(
+        nothing.decide(&r, false),
+        Decision::Withhold(Withheld::Kind(_))
+    ));
 
     let p = SharePolicy {
         kinds: vec![Kind::Missing],
@@ -162,7 +187,10 @@ fn kinds_statuses_and_jurisdictions_filter_records() {
     assert!(matches!(p.decide(&r, false), Decision::Share(_)));
     let mut cleared = r.clone();
     cleared.status = Status::Cleared;
-    assert!(matches!(p.decide(&cleared, false), Decision::Withhold(Withheld::Status(_))));
+    assert!(matches!(
+        p.decide(&cleared, false),
+        Decision::Withhold(Withheld::Status(_))
+    ));
 
     let texas = SharePolicy {
         kinds: vec![Kind::Missing],
@@ -193,7 +221,10 @@ fn kinds_statuses_and_jurisdictions_filter_records() {
     placeless.last_seen = None;
     assert!(matches!(us.decide(&placeless, false), Decision::Share(_)));
     placeless.agency.country = None;
-    assert!(matches!(us.decide(&placeless, false), Decision::Withhold(_)));
+    assert!(matches!(
+        us.decide(&placeless, false),
+        Decision::Withhold(_)
+    ));
 }
 
 #[test]
@@ -236,7 +267,10 @@ fn children_only_uses_age_at_last_contact() {
     // born "2008" (partial): could be 1 January 2008 → 18; not certainly a child
     r.birth_dates = vec!["2008".parse().unwrap()];
     assert_eq!(age::max_age_at_last_contact(&r), Some(18));
-    assert!(matches!(p.decide(&r, false), Decision::Withhold(Withheld::NotAChild(_))));
+    assert!(matches!(
+        p.decide(&r, false),
+        Decision::Withhold(Withheld::NotAChild(_))
+    ));
     // partial last contact "2025-06": latest day 2025-06-30; born 2007-06-15 → 18
     r.birth_dates = vec!["2007-06-15".parse().unwrap()];
     r.last_contact = Some("2025-06".parse().unwrap());
@@ -247,10 +281,17 @@ fn children_only_uses_age_at_last_contact() {
     assert!(!age::is_child(&r));
     // no birth date: estimated year, then age range
     r.birth_dates.clear();
-    r.birth_year = Some(homeward_schemas::YearRange { min: 2010, max: 2012 });
+    r.birth_year = Some(homeward_schemas::YearRange {
+        min: 2010,
+        max: 2012,
+    });
     assert_eq!(age::max_age_at_last_contact(&r), Some(16));
     r.birth_year = None;
-    r.age = Some(homeward_schemas::AgeRange { min: 14, max: 16, as_of: None });
+    r.age = Some(homeward_schemas::AgeRange {
+        min: 14,
+        max: 16,
+        as_of: None,
+    });
     assert!(age::is_child(&r));
     r.age = Some(homeward_schemas::AgeRange {
         min: 14,
@@ -293,11 +334,19 @@ fn entry(r: Record) -> ReadItem {
 fn inbound_kinds_follow_the_role() {
     let mut unclaimed = record();
     unclaimed.kind = Kind::Unclaimed;
-    let police = InboundPolicy::resolve("state", PartnerRole::LawEnforcement, &AcceptPolicy::default());
+    let police = InboundPolicy::resolve(
+        "state",
+        PartnerRole::LawEnforcement,
+        &AcceptPolicy::default(),
+    );
     let v = police.check_items(&[entry(record()), entry(unclaimed.clone())]);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].index, 1);
-    assert!(v[0].reason.contains("only from medical examiners"), "{}", v[0].reason);
+    assert!(
+        v[0].reason.contains("only from medical examiners"),
+        "{}",
+        v[0].reason
+    );
     assert!(!police.may_send_unclaimed());
 
     let me = InboundPolicy::resolve("me", PartnerRole::MedicalExaminer, &AcceptPolicy::default());
@@ -305,7 +354,11 @@ fn inbound_kinds_follow_the_role() {
     assert!(me.may_send_unclaimed());
     // a medical examiner does not send missing-person reports by default
     let v = me.check_items(&[entry(record())]);
-    assert!(v[0].reason.contains("may not send missing records"), "{}", v[0].reason);
+    assert!(
+        v[0].reason.contains("may not send missing records"),
+        "{}",
+        v[0].reason
+    );
 
     let intl = InboundPolicy::resolve("intl", PartnerRole::International, &AcceptPolicy::default());
     assert_eq!(intl.kinds, vec![Kind::Missing]);
@@ -321,7 +374,11 @@ fn inbound_sources_and_jurisdictions() {
     let p = InboundPolicy::resolve("state", PartnerRole::LawEnforcement, &accept);
     assert!(p.check_record(&record()).is_none());
     let other = full_record("OK0000000", "M1", "US-TX", "2012-01-01", "2026-01-01");
-    assert!(p.check_record(&other).unwrap().contains("source `OK0000000`"));
+    assert!(
+        p.check_record(&other)
+            .unwrap()
+            .contains("source `OK0000000`")
+    );
     let elsewhere = full_record("TX0000000", "M1", "US-OK", "2012-01-01", "2026-01-01");
     assert!(p.check_record(&elsewhere).unwrap().contains("US-OK"));
 

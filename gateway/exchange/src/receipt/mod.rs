@@ -104,7 +104,10 @@ impl ReceiptBody {
         let mut r = FieldReader::new(bytes);
         let tag = r.str("tag")?;
         if tag != RECEIPT_TAG {
-            return Err(r.bad("tag", format!("`{}` is not {RECEIPT_TAG}", tag.escape_debug())));
+            return Err(r.bad(
+                "tag",
+                format!("`{}` is not {RECEIPT_TAG}", tag.escape_debug()),
+            ));
         }
         let sender = r.string("sender")?;
         let receiver = r.string("receiver")?;
@@ -128,10 +131,7 @@ impl ReceiptBody {
                 1 if reason.is_empty() => Outcome::Unchanged,
                 2 => Outcome::Rejected(reason),
                 _ => {
-                    return Err(r.bad(
-                        "outcome",
-                        format!("code {code} with reason {:?}", reason),
-                    ));
+                    return Err(r.bad("outcome", format!("code {code} with reason {:?}", reason)));
                 }
             };
             outcomes.push(ItemOutcome {

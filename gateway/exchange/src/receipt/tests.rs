@@ -16,8 +16,16 @@ fn body() -> ReceiptBody {
         created: Utc::now(),
         key_id: String::new(),
         outcomes: vec![
-            ItemOutcome { index: 0, item: "TX/M1".into(), outcome: Outcome::Accepted },
-            ItemOutcome { index: 1, item: "TX/M2".into(), outcome: Outcome::Unchanged },
+            ItemOutcome {
+                index: 0,
+                item: "TX/M1".into(),
+                outcome: Outcome::Accepted,
+            },
+            ItemOutcome {
+                index: 1,
+                item: "TX/M2".into(),
+                outcome: Outcome::Unchanged,
+            },
             ItemOutcome {
                 index: 2,
                 item: "TX/M3 (clear)".into(),
@@ -28,7 +36,13 @@ fn body() -> ReceiptBody {
 }
 
 fn partner(key: &SigningKeyPair) -> std::sync::Arc<Partner> {
-    let cfg = PartnerConfig::pinned("hub", "https://h:1", PartnerRole::Hub, &key.public(), [3; 32]);
+    let cfg = PartnerConfig::pinned(
+        "hub",
+        "https://h:1",
+        PartnerRole::Hub,
+        &key.public(),
+        [3; 32],
+    );
     PartnerRegistry::from_config(&[cfg], Path::new("."))
         .unwrap()
         .get("hub")
@@ -51,12 +65,21 @@ fn expected(p: &Partner) -> Expected<'_> {
 fn receipts_round_trip_and_verify() {
     let key = SigningKeyPair::generate().unwrap();
     let r = Receipt::sign(body(), &key).unwrap();
-    assert_eq!((r.body.accepted(), r.body.unchanged(), r.body.rejected()), (1, 1, 1));
+    assert_eq!(
+        (r.body.accepted(), r.body.unchanged(), r.body.rejected()),
+        (1, 1, 1)
+    );
     let back = Receipt::from_wire(&r.to_wire()).unwrap();
     assert_eq!(back, r);
     let p = partner(&key);
     back.verify(&expected(&p)).unwrap();
-    assert_eq!(ReceiptBody::decode(back.body_bytes()).unwrap().encode().unwrap(), back.body_bytes());
+    assert_eq!(
+        ReceiptBody::decode(back.body_bytes())
+            .unwrap()
+            .encode()
+            .unwrap(),
+        back.body_bytes()
+    );
 }
 
 #[test]
@@ -66,17 +89,56 @@ fn every_mismatch_is_named() {
     let sign = |b: ReceiptBody| Receipt::sign(b, &key).unwrap();
     let e = |r: Receipt| r.verify(&expected(&p)).unwrap_err();
 
-    assert!(matches!(e(sign(ReceiptBody { sender: "x".into(), ..body() })), ReceiptError::WrongSender { .. }));
-    assert!(matches!(e(sign(ReceiptBody { receiver: "x".into(), ..body() })), ReceiptError::WrongReceiver { .. }));
-    assert!(matches!(e(sign(ReceiptBody { exchange_id: "x-2".into(), ..body() })), ReceiptError::ExchangeMismatch { .. }));
-    assert!(matches!(e(sign(ReceiptBody { envelope_sha256: [9; 32], ..body() })), ReceiptError::EnvelopeMismatch { .. }));
-    assert!(matches!(e(sign(ReceiptBody { payload_sha256: [9; 32], ..body() })), ReceiptError::PayloadMismatch { .. }));
+    assert!(matches!(
+        e(sign(ReceiptBody {
+            sender: "x".into(),
+            ..body()
+        })),
+        ReceiptError::WrongSender { .. }
+    ));
+    assert!(matches!(
+        e(sign(ReceiptBody {
+            receiver: "x".into(),
+            ..body()
+        })),
+        ReceiptError::WrongReceiver { .. }
+    ));
+    assert!(matches!(
+        e(sign(ReceiptBody {
+            exchange_id: "x-2".into(),
+            ..body()
+        })),
+        ReceiptError::ExchangeMismatch { .. }
+    ));
+    assert!(matches!(
+        e(sign(ReceiptBody {
+            envelope_sha256: [9; 32],
+            ..body()
+        })),
+        ReceiptError::EnvelopeMismatch { .. }
+    ));
+    assert!(matches!(
+        e(sign(ReceiptBody {
+            payload_sha256: [9; 32],
+            ..body()
+        })),
+        ReceiptError::PayloadMismatch { .. }
+    ));
     let mut short = body();
     short.outcomes.pop();
-    assert_eq!(e(sign(short)), ReceiptError::OutcomeCount { expected: 3, found: 2 });
+    assert_eq!(
+        e(sign(short)),
+        ReceiptError::OutcomeCount {
+            expected: 3,
+            found: 2
+        }
+    );
     let other = SigningKeyPair::generate().unwrap();
     let r = Receipt::sign(body(), &other).unwrap();
-    assert!(matches!(r.verify(&expected(&p)), Err(ReceiptError::UnknownKey(_))));
+    assert!(matches!(
+        r.verify(&expected(&p)),
+        Err(ReceiptError::UnknownKey(_))
+    ));
     // a flipped byte anywhere in the signed body or signature
     let r = sign(body());
     let wire = r.to_wire();

@@ -206,7 +206,15 @@ fn check_partner(
         .iter()
         .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
         .collect::<Vec<_>>();
-    match verify_chain(partner, end_entity, intermediates, &anchors, now, usage, algs) {
+    match verify_chain(
+        partner,
+        end_entity,
+        intermediates,
+        &anchors,
+        now,
+        usage,
+        algs,
+    ) {
         Err(PeerRejected::Invalid { .. }) => Err(PeerRejected::NotThisPartner {
             partner: partner.id.clone(),
             fingerprint: fp,
@@ -228,7 +236,11 @@ fn identify_with(
         check_partner(p, end_entity, intermediates, now, usage, algs)?;
         return Ok(p.clone());
     }
-    for p in registry.partners().iter().filter(|p| !p.trust.cas.is_empty()) {
+    for p in registry
+        .partners()
+        .iter()
+        .filter(|p| !p.trust.cas.is_empty())
+    {
         match check_partner(p, end_entity, intermediates, now, usage, algs) {
             Ok(()) => return Ok(p.clone()),
             Err(PeerRejected::NotThisPartner { .. }) => continue,
@@ -246,7 +258,14 @@ pub fn identify(
     now: UnixTime,
 ) -> Result<Arc<Partner>, PeerRejected> {
     let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-    identify_with(registry, end_entity, intermediates, now, Usage::Client, &algs)
+    identify_with(
+        registry,
+        end_entity,
+        intermediates,
+        now,
+        Usage::Client,
+        &algs,
+    )
 }
 
 // === impl PartnerClientVerifier ===

@@ -54,7 +54,10 @@ async fn handshake(
     let s = srv.await.unwrap();
     let c = cli.await.unwrap();
     (
-        s.map(|leaf| leaf.map(|l| crate::keys::fingerprint(&l)).unwrap_or([0; 32])),
+        s.map(|leaf| {
+            leaf.map(|l| crate::keys::fingerprint(&l))
+                .unwrap_or([0; 32])
+        }),
         c,
     )
 }
@@ -100,10 +103,14 @@ async fn a_client_without_certificate_is_refused() {
     let b_reg = SharedRegistry::new(registry(vec![entry(&w.a)]));
     let a_reg = registry(vec![entry(&w.b)]);
     let server = server_config(&w.b, b_reg).unwrap();
-    let client = client_config_without_certificate(a_reg.get("b.example").unwrap().clone()).unwrap();
+    let client =
+        client_config_without_certificate(a_reg.get("b.example").unwrap().clone()).unwrap();
     let (s, c) = handshake(server, client).await;
     let s = s.unwrap_err();
-    assert!(s.contains("peer sent no certificates") || s.contains("NoCertificates"), "{s}");
+    assert!(
+        s.contains("peer sent no certificates") || s.contains("NoCertificates"),
+        "{s}"
+    );
     let c = c.unwrap_err();
     assert!(c.contains("CertificateRequired"), "{c}");
 }
@@ -138,7 +145,10 @@ async fn the_client_refuses_a_server_that_is_not_the_partner() {
     let client = client_config(&w.a, a_reg.get("b.example").unwrap().clone()).unwrap();
     let (_, c) = handshake(server, client).await;
     let c = c.unwrap_err();
-    assert!(c.contains("is not registered for partner `b.example`"), "{c}");
+    assert!(
+        c.contains("is not registered for partner `b.example`"),
+        "{c}"
+    );
 }
 
 #[tokio::test]
@@ -189,7 +199,10 @@ async fn a_partner_registered_by_its_ca() {
     let p = identify(&reg, a.tls.leaf().unwrap(), &[], UnixTime::now()).unwrap();
     assert_eq!(p.id, "a.example");
     // a certificate from another CA, or self-signed, is not the partner's
-    let other = TlsCa::generate("x", 5).unwrap().issue("a.example", 5).unwrap();
+    let other = TlsCa::generate("x", 5)
+        .unwrap()
+        .issue("a.example", 5)
+        .unwrap();
     assert!(matches!(
         identify(&reg, other.leaf().unwrap(), &[], UnixTime::now()),
         Err(PeerRejected::Unregistered { .. })
