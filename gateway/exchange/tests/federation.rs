@@ -2,6 +2,9 @@
 //! agency and a national hub push and pull records; every refusal gets its status, is logged,
 //! and applies nothing.
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use bytes::Bytes;

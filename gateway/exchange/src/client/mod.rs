@@ -80,7 +80,7 @@ pub enum ClientError {
     Transport {
         partner: String,
         attempts: u32,
-        last: TransportError,
+        last: Box<TransportError>,
     },
     /// The partner refused (4xx): re-sending cannot help.
     #[error("partner `{partner}` refused with {status}: {}: {}", .body.error, .body.message)]
@@ -262,7 +262,7 @@ impl ExchangeClient {
         .map_err(|last| ClientError::Transport {
             partner: partner.to_string(),
             attempts: 1,
-            last,
+            last: Box::new(last),
         })
     }
 
@@ -469,7 +469,7 @@ impl ExchangeClient {
                     return Err(ClientError::Transport {
                         partner: p.id.clone(),
                         attempts: attempt,
-                        last: e,
+                        last: Box::new(e),
                     });
                 }
             }
@@ -524,7 +524,7 @@ impl ExchangeClient {
                     return Err(ClientError::Transport {
                         partner: p.id.clone(),
                         attempts: attempt,
-                        last: e,
+                        last: Box::new(e),
                     });
                 }
             }

@@ -77,6 +77,9 @@ impl std::fmt::Debug for EvidenceLog {
     }
 }
 
+/// Entries (their canonical bytes) with their inclusion proofs.
+pub type ProvenEntries = Vec<(Vec<u8>, InclusionProof)>;
+
 /// How many stored records are read at once when scanning.
 const SCAN_CHUNK: usize = 1024;
 
@@ -244,7 +247,7 @@ impl EvidenceLog {
         gateway: &str,
         key: &SigningKeyPair,
         time: DateTime<Utc>,
-    ) -> Result<(SignedTreeHead, Vec<(Vec<u8>, InclusionProof)>), EvidenceError> {
+    ) -> Result<(SignedTreeHead, ProvenEntries), EvidenceError> {
         let (sth, hashes) = self.tree_head(gateway, key, time)?;
         let mut out = Vec::new();
         for e in self.all()?.into_iter().take(sth.size as usize) {

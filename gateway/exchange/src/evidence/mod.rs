@@ -43,7 +43,7 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{CodecError, FieldReader, FieldWriter, sha256};
 
-pub use log::{EntryDraft, EvidenceError, EvidenceLog, StorageError};
+pub use log::{EntryDraft, EvidenceError, EvidenceLog, ProvenEntries, StorageError};
 pub use verify::{KeyTrust, LogFault, LogSummary, TreeHeadError, TrustedKeys, verify_log};
 
 /// Domain-separation tag of entries.
@@ -58,6 +58,10 @@ pub trait EvidenceStorage: Send + Sync {
     fn append(&self, seq: u64, record: &[u8]) -> Result<(), StorageError>;
     /// Number of entries.
     fn len(&self) -> Result<u64, StorageError>;
+    /// Whether there are none.
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        Ok(self.len()? == 0)
+    }
     /// Up to `limit` stored records from `from`, in order.
     fn read(&self, from: u64, limit: usize) -> Result<Vec<Vec<u8>>, StorageError>;
 }

@@ -143,10 +143,10 @@ fn check_entry(e: &EvidenceEntry, trust: Option<&dyn KeyTrust>) -> Result<(), St
             if r.body.envelope_sha256 != e.envelope_sha256 {
                 return Err("receipt names another envelope".into());
             }
-            if let Some(h) = &header {
-                if r.body.payload_sha256 != h.payload_sha256 {
-                    return Err("receipt names another payload".into());
-                }
+            if let Some(h) = &header
+                && r.body.payload_sha256 != h.payload_sha256
+            {
+                return Err("receipt names another payload".into());
             }
         }
     }

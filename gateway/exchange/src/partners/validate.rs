@@ -203,13 +203,13 @@ pub(super) fn validate(
                 }
             };
             let (nb, na) = (kc.not_before.map(|t| t.0), kc.not_after.map(|t| t.0));
-            if let (Some(nb), Some(na)) = (nb, na) {
-                if na <= nb {
-                    problems.add(
-                        format!("{kat}.not_after"),
-                        format!("{na} is not after not_before {nb}"),
-                    );
-                }
+            if let (Some(nb), Some(na)) = (nb, na)
+                && na <= nb
+            {
+                problems.add(
+                    format!("{kat}.not_after"),
+                    format!("{na} is not after not_before {nb}"),
+                );
             }
             let key_id = key.key_id();
             if keys.iter().any(|x: &PartnerKey| x.key_id == key_id) {
@@ -218,13 +218,13 @@ pub(super) fn validate(
                     format!("key {key_id} is listed twice"),
                 );
             }
-            if let Some(owner) = key_owners.get(&key_id) {
-                if owner != &c.id {
-                    problems.add(
-                        format!("{kat}.public_key"),
-                        format!("key {key_id} is already registered for partner `{owner}`"),
-                    );
-                }
+            if let Some(owner) = key_owners.get(&key_id)
+                && owner != &c.id
+            {
+                problems.add(
+                    format!("{kat}.public_key"),
+                    format!("key {key_id} is already registered for partner `{owner}`"),
+                );
             }
             key_owners.insert(key_id.clone(), c.id.clone());
             keys.push(PartnerKey {
@@ -275,13 +275,13 @@ pub(super) fn validate(
                             problems.add(path.clone(), format!("not a usable CA certificate: {e}"));
                             continue;
                         }
-                        if let Some(other) = cas.get(cert.as_ref()) {
-                            if other != &c.id {
-                                problems.add(
+                        if let Some(other) = cas.get(cert.as_ref())
+                            && other != &c.id
+                        {
+                            problems.add(
                                     path.clone(),
                                     format!("CA already registered for partner `{other}`; a CA must identify one partner"),
                                 );
-                            }
                         }
                         cas.insert(cert.as_ref().to_vec(), c.id.clone());
                         trust.cas.push(cert);
@@ -304,16 +304,17 @@ pub(super) fn validate(
                 "empty: nothing would be shared; remove the key for the default [\"active\"]",
             );
         }
-        if let Some(kinds) = &c.accept.kinds {
-            if kinds.contains(&Kind::Unclaimed) && !c.role.may_send_unclaimed() {
-                problems.add(
+        if let Some(kinds) = &c.accept.kinds
+            && kinds.contains(&Kind::Unclaimed)
+            && !c.role.may_send_unclaimed()
+        {
+            problems.add(
                     format!("{at}.accept.kinds"),
                     format!(
                         "`unclaimed` may only be accepted from a medical_examiner or a hub (only medical examiners and coroners send unclaimed records); this partner's role is {}",
                         c.role
                     ),
                 );
-            }
         }
         for (s, src) in c.accept.sources.iter().enumerate() {
             if src.trim().is_empty() {

@@ -47,12 +47,12 @@ pub fn max_age_at_last_contact(record: &Record) -> Option<i32> {
     }
     if let Some(age) = record.age {
         let mut max = i32::from(age.max);
-        if let Some(as_of) = age.as_of {
-            if reference > as_of {
-                // the person has aged since `as_of`: by the whole years between, and may
-                // have had one more birthday in the remainder
-                max += full_years(as_of, reference).unwrap_or(0) + 1;
-            }
+        if let Some(as_of) = age.as_of
+            && reference > as_of
+        {
+            // the person has aged since `as_of`: by the whole years between, and may
+            // have had one more birthday in the remainder
+            max += full_years(as_of, reference).unwrap_or(0) + 1;
         }
         return Some(max);
     }

@@ -80,18 +80,18 @@ impl InboundPolicy {
 
     /// Why `t` may not come from this partner, if it may not.
     pub fn check_transaction(&self, t: &Transaction) -> Option<String> {
-        if let Some(k) = t.target.kind {
-            if let Some(r) = self.kind_reason(k) {
-                return Some(r);
-            }
+        if let Some(k) = t.target.kind
+            && let Some(r) = self.kind_reason(k)
+        {
+            return Some(r);
         }
         if let Some(r) = self.source_reason(&t.target.source) {
             return Some(r);
         }
-        if let homeward_schemas::Action::Modify { patch, .. } = &t.action {
-            if let Some(r) = self.kind_reason(patch.kind) {
-                return Some(format!("modify patch: {r}"));
-            }
+        if let homeward_schemas::Action::Modify { patch, .. } = &t.action
+            && let Some(r) = self.kind_reason(patch.kind)
+        {
+            return Some(format!("modify patch: {r}"));
         }
         None
     }
