@@ -151,7 +151,11 @@ pub struct MemoryBackend {
     state: Mutex<BackendState>,
 }
 
+/// Equal but for what this gateway sets (`version`, `received_at`).
 fn same(a: &Record, b: &Record) -> bool {
+    if a.version == b.version && a.received_at == b.received_at {
+        return a == b;
+    }
     let mut a = a.clone();
     a.version = b.version;
     a.received_at = b.received_at;
@@ -345,27 +349,41 @@ impl ExchangeBackend for MemoryBackend {
         if let Some(e) = s.fail_next.take() {
             return Err(e);
         }
-        // work on a copy: all or nothing
-        let mut records = s.records.clone();
+        // no step below can fail half-way (a bad item is a per-item outcome), so applying in
+        // place is all or nothing
+        let state = &mut *s;
+        let records = &mut state.records;
         let mut changes = Vec::new();
         let mut quarantine = Vec::new();
         let mut outcomes = Vec::with_capacity(batch.items.len());
         for item in batch.items {
             let outcome = match &item.item {
-                Item::Entry(r) => match records.get(&r.id) {
-                    Some(old) if same(r, old) => Outcome::Unchanged,
-                    old => {
-                        let mut new = (**r).clone();
-                        new.version = old.map_or(1, |o| o.version + 1);
-                        new.received_at = old.and_then(|o| o.received_at).or(Some(now));
-                        records.insert(new.id.clone(), new.clone());
-                        changes.push(Change {
-                            item: PayloadItem::Record(Box::new(new)),
-                            changed_at: now,
-                        });
-                        Outcome::Accepted
+                Item::Entry(r) => {
+                    // compare without copying: borrow the stored record's local fields
+                    let previous = records.get_mut(&r.id).map(|old| {
+                        let saved = (old.version, old.received_at);
+                        old.version = r.version;
+                        old.received_at = r.received_at;
+                        let unchanged = **r == *old;
+                        (old.version, old.received_at) = saved;
+                        (unchanged, saved)
+                    });
+                    match previous {
+                        Some((true, _)) => Outcome::Unchanged,
+                        _ => {
+                            let mut new = (**r).clone();
+                            let saved = previous.map(|(_, s)| s);
+                            new.version = saved.map_or(1, |(v, _)| v + 1);
+                            new.received_at = saved.and_then(|(_, t)| t).or(Some(now));
+                            records.insert(new.id.clone(), new.clone());
+                            changes.push(Change {
+                                item: PayloadItem::Record(Box::new(new)),
+                                changed_at: now,
+                            });
+                            Outcome::Accepted
+                        }
                     }
-                },
+                }
                 Item::Transaction(t) => match records.get(&target_id(t)) {
                     None => Outcome::Rejected(format!("no record {} here", target_id(t))),
                     Some(r) => match apply_transaction(r, t, now) {
@@ -389,7 +407,6 @@ impl ExchangeBackend for MemoryBackend {
             }
             outcomes.push(outcome);
         }
-        s.records = records;
         s.changes.extend(changes);
         s.quarantine.extend(quarantine);
         s.batches += 1;

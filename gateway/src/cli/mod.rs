@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod convert;
 pub mod input;
+pub mod keys;
 
 /// Exit code when `--strict` was given and something was rejected.
 pub const EXIT_REJECTED: u8 = 3;
@@ -36,12 +37,15 @@ pub struct Cli {
 pub enum Command {
     /// Convert a file from one format to another without touching the store.
     Convert(convert::ConvertArgs),
+    /// Generate or show this gateway's signing key and TLS certificate.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Keys(args) => keys::run(args),
     }
 }
 

@@ -109,9 +109,15 @@ impl GatewayIdentity {
         })
     }
 
-    /// Writes the identity into `dir` (created with mode 0700 if missing). Refuses to replace
-    /// existing files unless `overwrite`.
-    pub fn save_dir(&self, dir: &Path, overwrite: bool) -> Result<KeyFiles, KeyError> {
+    /// Writes the identity into `dir` (created with mode 0700 if missing), with the registry
+    /// entry for partners naming `endpoint`. Refuses to replace existing files unless
+    /// `overwrite`.
+    pub fn save_dir(
+        &self,
+        dir: &Path,
+        endpoint: &str,
+        overwrite: bool,
+    ) -> Result<KeyFiles, KeyError> {
         let files = KeyFiles::in_dir(dir);
         files::create_private_dir(dir)?;
         self.signing.save(&files.signing_key, overwrite)?;
@@ -123,8 +129,7 @@ impl GatewayIdentity {
         self.tls.save(&files.tls_cert, &files.tls_key, overwrite)?;
         write_public_file(
             &files.partner_entry,
-            self.partner_entry("https://CHANGE-ME.example.org:8443")
-                .as_bytes(),
+            self.partner_entry(endpoint).as_bytes(),
             overwrite,
         )?;
         Ok(files)
@@ -132,7 +137,8 @@ impl GatewayIdentity {
 
     /// The `[[partners]]` entry other gateways paste into their registry to trust this one.
     pub fn partner_entry(&self, endpoint: &str) -> String {
-        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        // valid from an hour ago, like the certificate, to tolerate clock skew
+        let now = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
         format!(
             "# Registry entry for gateway `{id}`: give this to partners.\n\
              # Set `endpoint` to where this gateway listens, and choose `role`, `share`, `accept`.\n\

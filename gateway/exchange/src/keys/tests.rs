@@ -86,7 +86,7 @@ fn identity_saves_and_loads_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("keys");
     let id = GatewayIdentity::generate("state.example.org", 30).unwrap();
-    let files = id.save_dir(&out, false).unwrap();
+    let files = id.save_dir(&out, "https://gw.example:8443", false).unwrap();
     for f in [
         &files.signing_key,
         &files.signing_pub,
@@ -116,11 +116,17 @@ fn identity_saves_and_loads_a_directory() {
     let entry = std::fs::read_to_string(&files.partner_entry).unwrap();
     assert!(entry.contains(&id.signing.public().to_base64()));
     assert!(entry.contains(&hex::encode(id.tls.fingerprint())));
+    // the entry is a valid registry
+    let reg = crate::partners::PartnerRegistry::from_toml(&entry, &out).unwrap();
+    let p = reg.get("state.example.org").unwrap();
+    assert_eq!(p.endpoint.url, "https://gw.example:8443");
+    assert_eq!(p.keys[0].key, id.signing.public());
+    assert_eq!(p.trust.fingerprints, vec![id.tls.fingerprint()]);
     assert!(matches!(
-        id.save_dir(&out, false),
+        id.save_dir(&out, "https://gw.example:8443", false),
         Err(KeyError::Exists { .. })
     ));
-    id.save_dir(&out, true).unwrap();
+    id.save_dir(&out, "https://gw.example:8443", true).unwrap();
 }
 
 #[test]
