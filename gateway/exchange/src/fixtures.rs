@@ -169,3 +169,69 @@ pub fn synthetic_records(source: &str, n: usize) -> Vec<Record> {
         })
         .collect()
 }
+
+/// `n` records shaped like the state NCIC files of `shared/samples/world-small`: a name,
+/// sex, race, date of birth, height, weight, eye and hair colour, sometimes a mark or a dental
+/// chart, the missing-person type, date of last contact and where, with coordinates
+/// (about 700 bytes of canonical JSON each).
+pub fn typical_records(source: &str, n: usize) -> Vec<Record> {
+    const GIVEN: [&str; 6] = ["Meagan", "Tammy", "Susan", "Diego", "Amara", "Lin"];
+    const FAMILY: [&str; 6] = ["Willyams", "Roberc", "Gomez", "Okafor", "Haddad", "Nguyen"];
+    (0..n)
+        .map(|i| {
+            let mut r = Record::new(Kind::Missing, source, format!("M{:09}", 100_000 + i));
+            r.format = Some("ncic".into());
+            r.agency.ori = Some(source.into());
+            r.case_number = Some(format!("{i}-{:06}", i));
+            r.nic = Some(format!("M{:09}", 100_000 + i));
+            r.names = vec![Name {
+                given: Some(GIVEN[i % 6].into()),
+                family: Some(FAMILY[(i / 6) % 6].to_uppercase()),
+                middle: (i % 4 == 0).then(|| "JENNIFER".into()),
+                ..Name::default()
+            }];
+            r.sex = Some(if i % 2 == 0 { Sex::Female } else { Sex::Male });
+            r.race = Some(Race::ALL[i % 5]);
+            r.birth_dates = vec![date(&format!(
+                "{}-{:02}-{:02}",
+                1970 + i % 45,
+                1 + i % 12,
+                1 + i % 28
+            ))];
+            r.height_cm = Some(Range::exact(150.0 + (i % 40) as f64));
+            r.weight_kg = (i % 3 != 0).then(|| Range::exact(50.0 + (i % 45) as f64));
+            r.eye = Some(EyeColor::ALL[i % 5]);
+            r.hair = Some(HairColor::ALL[i % 6]);
+            if i % 3 == 0 {
+                r.marks = vec![Mark {
+                    kind: MarkKind::Tattoo,
+                    side: Some(Side::Left),
+                    part: "ARM".into(),
+                    text: Some("DRAGON".into()),
+                }];
+            }
+            if i % 10 == 0 {
+                r.dental = Dental::parse(
+                    "V,/,X,V,/,V,X,/,V,X,V,V,V,V,V,V,V,ODL,X,V,C,V,V,V,OF,V,V,/,/,/,V,V",
+                )
+                .ok();
+            }
+            r.missing_type = Some(MissingType::MissingPerson);
+            r.last_contact = Some(date(&format!(
+                "20{:02}-{:02}-{:02}",
+                15 + i % 11,
+                1 + i % 12,
+                1 + i % 28
+            )));
+            r.last_seen = Some(Place {
+                city: Some("LAKE CAMERON".into()),
+                region: Some("US-AL".into()),
+                country: Some("US".into()),
+                lat: Some(32.8 + (i % 100) as f64 / 1000.0),
+                lon: Some(-86.79 - (i % 100) as f64 / 1000.0),
+                ..Place::default()
+            });
+            r
+        })
+        .collect()
+}

@@ -3,7 +3,7 @@
 //! store.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -131,16 +131,34 @@ impl EvidenceStorage for MemoryEvidenceStorage {
 
 // === impl MemoryBackend ===
 
+/// One stored version, shared by the map and the change feed (no copies on apply).
+#[derive(Debug, Clone)]
+struct Stored {
+    record: Arc<Record>,
+    changed_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Default)]
 struct BackendState {
-    records: BTreeMap<RecordId, Record>,
+    records: BTreeMap<RecordId, Arc<Record>>,
     /// The change feed: position i has cursor i + 1.
-    changes: Vec<Change>,
+    changes: Vec<Stored>,
     shared: HashSet<(String, RecordId)>,
     /// Rejected items, as a store would quarantine them.
     quarantine: Vec<(String, ReadItem)>,
     batches: u64,
     fail_next: Option<BackendError>,
+}
+
+impl BackendState {
+    fn store(&mut self, record: Record, now: DateTime<Utc>) {
+        let record = Arc::new(record);
+        self.records.insert(record.id.clone(), record.clone());
+        self.changes.push(Stored {
+            record,
+            changed_at: now,
+        });
+    }
 }
 
 /// Records in a map, with a change feed and the set of records shared with each partner.
@@ -274,11 +292,7 @@ impl MemoryBackend {
         let mut s = self.lock();
         record.version = s.records.get(&record.id).map_or(1, |r| r.version + 1);
         record.received_at.get_or_insert(now);
-        s.records.insert(record.id.clone(), record.clone());
-        s.changes.push(Change {
-            item: PayloadItem::Record(Box::new(record)),
-            changed_at: now,
-        });
+        s.store(record, now);
     }
 
     /// Applies a transaction locally (a clear at this agency); false when the record is not
@@ -292,11 +306,7 @@ impl MemoryBackend {
         match apply_transaction(r, t, now) {
             Ok(Some(mut new)) => {
                 new.version += 1;
-                s.records.insert(new.id.clone(), new.clone());
-                s.changes.push(Change {
-                    item: PayloadItem::Record(Box::new(new)),
-                    changed_at: now,
-                });
+                s.store(new, now);
                 true
             }
             _ => false,
@@ -304,11 +314,15 @@ impl MemoryBackend {
     }
 
     pub fn get(&self, id: &RecordId) -> Option<Record> {
-        self.lock().records.get(id).cloned()
+        self.lock().records.get(id).map(|r| (**r).clone())
     }
 
     pub fn records(&self) -> Vec<Record> {
-        self.lock().records.values().cloned().collect()
+        self.lock()
+            .records
+            .values()
+            .map(|r| (**r).clone())
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -342,6 +356,13 @@ impl MemoryBackend {
     }
 }
 
+fn change(s: &Stored) -> Change {
+    Change {
+        item: PayloadItem::Record(Box::new((*s.record).clone())),
+        changed_at: s.changed_at,
+    }
+}
+
 impl ExchangeBackend for MemoryBackend {
     fn apply(&self, batch: InboundBatch<'_>) -> Result<Vec<Outcome>, BackendError> {
         let now = Utc::now();
@@ -351,64 +372,74 @@ impl ExchangeBackend for MemoryBackend {
         }
         // no step below can fail half-way (a bad item is a per-item outcome), so applying in
         // place is all or nothing
-        let state = &mut *s;
-        let records = &mut state.records;
-        let mut changes = Vec::new();
-        let mut quarantine = Vec::new();
         let mut outcomes = Vec::with_capacity(batch.items.len());
         for item in batch.items {
-            let outcome = match &item.item {
-                Item::Entry(r) => {
-                    // compare without copying: borrow the stored record's local fields
-                    let previous = records.get_mut(&r.id).map(|old| {
-                        let saved = (old.version, old.received_at);
-                        old.version = r.version;
-                        old.received_at = r.received_at;
-                        let unchanged = **r == *old;
-                        (old.version, old.received_at) = saved;
-                        (unchanged, saved)
+            let ReadItem {
+                item: inner,
+                position,
+                raw,
+                warnings,
+            } = item;
+            let outcome = match inner {
+                Item::Entry(mut r) => {
+                    let previous = s
+                        .records
+                        .get(&r.id)
+                        .map(|old| (old.version, old.received_at));
+                    let unchanged = s.records.get(&r.id).is_some_and(|old| {
+                        // compare without copying: borrow the incoming record's local fields
+                        let saved = (r.version, r.received_at);
+                        r.version = old.version;
+                        r.received_at = old.received_at;
+                        let same = *r == **old;
+                        (r.version, r.received_at) = saved;
+                        same
                     });
-                    match previous {
-                        Some((true, _)) => Outcome::Unchanged,
-                        _ => {
-                            let mut new = (**r).clone();
-                            let saved = previous.map(|(_, s)| s);
-                            new.version = saved.map_or(1, |(v, _)| v + 1);
-                            new.received_at = saved.and_then(|(_, t)| t).or(Some(now));
-                            records.insert(new.id.clone(), new.clone());
-                            changes.push(Change {
-                                item: PayloadItem::Record(Box::new(new)),
-                                changed_at: now,
-                            });
-                            Outcome::Accepted
-                        }
+                    if unchanged {
+                        Outcome::Unchanged
+                    } else {
+                        r.version = previous.map_or(1, |(v, _)| v + 1);
+                        r.received_at = previous.and_then(|(_, t)| t).or(Some(now));
+                        s.store(*r, now);
+                        Outcome::Accepted
                     }
                 }
-                Item::Transaction(t) => match records.get(&target_id(t)) {
-                    None => Outcome::Rejected(format!("no record {} here", target_id(t))),
-                    Some(r) => match apply_transaction(r, t, now) {
+                Item::Transaction(t) => match s.records.get(&target_id(&t)).cloned() {
+                    None => {
+                        let o = Outcome::Rejected(format!("no record {} here", target_id(&t)));
+                        let item = ReadItem {
+                            item: Item::Transaction(t),
+                            position,
+                            raw,
+                            warnings,
+                        };
+                        s.quarantine.push((batch.partner.to_string(), item));
+                        o
+                    }
+                    Some(r) => match apply_transaction(&r, &t, now) {
                         Ok(None) => Outcome::Unchanged,
                         Ok(Some(mut new)) => {
                             new.version += 1;
-                            records.insert(new.id.clone(), new.clone());
-                            changes.push(Change {
-                                item: PayloadItem::Record(Box::new(new)),
-                                changed_at: now,
-                            });
+                            s.store(new, now);
                             Outcome::Accepted
                         }
                         Err(e) => Outcome::Rejected(e),
                     },
                 },
-                Item::Rejected(rej) => Outcome::Rejected(rej.reason.clone()),
+                Item::Rejected(rej) => {
+                    let o = Outcome::Rejected(rej.reason.clone());
+                    let item = ReadItem {
+                        item: Item::Rejected(rej),
+                        position,
+                        raw,
+                        warnings,
+                    };
+                    s.quarantine.push((batch.partner.to_string(), item));
+                    o
+                }
             };
-            if let Outcome::Rejected(_) = outcome {
-                quarantine.push((batch.partner.to_string(), item));
-            }
             outcomes.push(outcome);
         }
-        s.changes.extend(changes);
-        s.quarantine.extend(quarantine);
         s.batches += 1;
         Ok(outcomes)
     }
@@ -428,12 +459,12 @@ impl ExchangeBackend for MemoryBackend {
                 let start = start.min(s.changes.len());
                 let end = start.saturating_add(limit).min(s.changes.len());
                 Ok(ChangeBatch {
-                    changes: s.changes[start..end].to_vec(),
+                    changes: s.changes[start..end].iter().map(change).collect(),
                     next_cursor: end.to_string(),
                 })
             }
             ChangesFrom::EntryDate(t) => {
-                let picked: Vec<(usize, &Change)> = s
+                let picked: Vec<(usize, &Stored)> = s
                     .changes
                     .iter()
                     .enumerate()
@@ -442,7 +473,7 @@ impl ExchangeBackend for MemoryBackend {
                     .collect();
                 let next = picked.last().map_or(s.changes.len(), |(i, _)| i + 1);
                 Ok(ChangeBatch {
-                    changes: picked.into_iter().map(|(_, c)| c.clone()).collect(),
+                    changes: picked.into_iter().map(|(_, c)| change(c)).collect(),
                     next_cursor: next.to_string(),
                 })
             }

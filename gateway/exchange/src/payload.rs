@@ -76,9 +76,81 @@ pub enum PayloadError {
     Encode(#[from] serde_json::Error),
 }
 
-/// Encodes items as a canonical payload.
+/// Below this many items, encoding and decoding stay on one thread.
+const PARALLEL_FROM: usize = 2048;
+
+/// How many threads to split large payloads over (at most 4).
+fn threads_for(n: usize) -> usize {
+    if n < PARALLEL_FROM {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// Encodes items as a canonical payload (large payloads in parallel chunks, joined into the
+/// same bytes one thread would write).
 pub fn encode_canonical(items: &[PayloadItem]) -> Result<Vec<u8>, PayloadError> {
-    Ok(serde_json::to_vec(items)?)
+    let threads = threads_for(items.len());
+    if threads == 1 {
+        return Ok(serde_json::to_vec(items)?);
+    }
+    let chunk = items.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<u8>, serde_json::Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || serde_json::to_vec(c)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Ok(b"[]".to_vec())))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
+    out.push(b'[');
+    let mut first = true;
+    for p in parts {
+        let p = p?;
+        // each part is `[...]` and holds at least one item
+        let inner = p.get(1..p.len().saturating_sub(1)).unwrap_or_default();
+        if inner.is_empty() {
+            continue;
+        }
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(inner);
+        first = false;
+    }
+    out.push(b']');
+    Ok(out)
+}
+
+fn decode_one(base: usize, i: usize, raw: &RawValue) -> ReadItem {
+    let text = raw.get();
+    let position = Position {
+        index: Some(i as u64),
+        byte_offset: Some((text.as_ptr() as usize).saturating_sub(base) as u64),
+        ..Position::default()
+    };
+    let bytes = text.as_bytes().to_vec();
+    match serde_json::from_str::<PayloadItem>(text) {
+        Ok(PayloadItem::Record(r)) => ReadItem {
+            item: Item::Entry(r),
+            position,
+            raw: bytes,
+            warnings: Vec::new(),
+        },
+        Ok(PayloadItem::Transaction(t)) => ReadItem {
+            item: Item::Transaction(t),
+            position,
+            raw: bytes,
+            warnings: Vec::new(),
+        },
+        Err(e) => ReadItem::rejected(CANONICAL_FORMAT, None, e.to_string(), position, bytes),
+    }
 }
 
 /// Reads a canonical payload into items (unparsable elements become rejections).
@@ -86,36 +158,57 @@ pub fn decode_canonical(bytes: &[u8]) -> Result<Vec<ReadItem>, PayloadError> {
     let raws: Vec<&RawValue> =
         serde_json::from_slice(bytes).map_err(|e| PayloadError::NotAnArray(e.to_string()))?;
     let base = bytes.as_ptr() as usize;
-    Ok(raws
-        .into_iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let text = raw.get();
-            let position = Position {
-                index: Some(i as u64),
-                byte_offset: Some((text.as_ptr() as usize).saturating_sub(base) as u64),
-                ..Position::default()
-            };
-            let bytes = text.as_bytes().to_vec();
-            match serde_json::from_str::<PayloadItem>(text) {
-                Ok(PayloadItem::Record(r)) => ReadItem {
-                    item: Item::Entry(r),
-                    position,
-                    raw: bytes,
-                    warnings: Vec::new(),
-                },
-                Ok(PayloadItem::Transaction(t)) => ReadItem {
-                    item: Item::Transaction(t),
-                    position,
-                    raw: bytes,
-                    warnings: Vec::new(),
-                },
-                Err(e) => {
-                    ReadItem::rejected(CANONICAL_FORMAT, None, e.to_string(), position, bytes)
-                }
-            }
-        })
-        .collect())
+    let threads = threads_for(raws.len());
+    if threads == 1 {
+        return Ok(raws
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| decode_one(base, i, raw))
+            .collect());
+    }
+    let chunk = raws.len().div_ceil(threads);
+    let parts: Vec<Vec<ReadItem>> = std::thread::scope(|s| {
+        let handles: Vec<_> = raws
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, raws)| {
+                s.spawn(move || {
+                    raws.iter()
+                        .enumerate()
+                        .map(|(i, raw)| decode_one(base, c * chunk + i, raw))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .enumerate()
+            .map(|(c, h)| {
+                h.join().unwrap_or_else(|_| {
+                    // a panicking parser: reject the chunk's items rather than lose them
+                    raws.chunks(chunk)
+                        .nth(c)
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, raw)| {
+                            ReadItem::rejected(
+                                CANONICAL_FORMAT,
+                                None,
+                                "item could not be parsed",
+                                Position {
+                                    index: Some((c * chunk + i) as u64),
+                                    ..Position::default()
+                                },
+                                raw.get().as_bytes().to_vec(),
+                            )
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    });
+    Ok(parts.into_iter().flatten().collect())
 }
 
 /// Reads a payload of `format`: canonical JSON here, any other format through the adapters'
@@ -182,6 +275,30 @@ mod tests {
             decode_canonical(b"{\"record\": 1}"),
             Err(PayloadError::NotAnArray(_))
         ));
+    }
+
+    #[test]
+    fn large_payloads_encode_and_decode_in_parallel_identically() {
+        let items: Vec<PayloadItem> = crate::fixtures::typical_records("AL", 5000)
+            .into_iter()
+            .map(|r| PayloadItem::Record(Box::new(r)))
+            .collect();
+        let parallel = encode_canonical(&items).unwrap();
+        assert_eq!(parallel, serde_json::to_vec(&items).unwrap());
+        let read = decode_canonical(&parallel).unwrap();
+        assert_eq!(read.len(), 5000);
+        for (i, (r, it)) in read.iter().zip(&items).enumerate() {
+            assert_eq!(r.position.index, Some(i as u64));
+            assert_eq!(PayloadItem::from_read_item(r).as_ref(), Some(it));
+        }
+        // an odd count and a bad element in the middle
+        let mut text = String::from_utf8(encode_canonical(&items[..4099]).unwrap()).unwrap();
+        text.insert_str(1, "{\"record\": 7},");
+        let read = decode_canonical(text.as_bytes()).unwrap();
+        assert_eq!(read.len(), 4100);
+        assert!(read[0].is_rejected());
+        assert!(read[1..].iter().all(|r| !r.is_rejected()));
+        assert_eq!(read[4099].position.index, Some(4099));
     }
 
     #[test]

@@ -689,3 +689,30 @@ async fn a_wire_format_payload_goes_through_the_adapters_registry() {
     state.stop().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_dropped_after_the_handshake_timeout_and_logged() {
+    let identity = GatewayIdentity::generate("hub.example", 5).unwrap();
+    let limits = homeward_exchange::server::ServerLimits {
+        handshake_timeout: std::time::Duration::from_millis(200),
+        ..Default::default()
+    };
+    let hub = TestGateway::start_with(identity, limits).await.unwrap();
+    let addr = hub.endpoint().trim_start_matches("https://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    hub.wait_for_evidence(1).await;
+    let e = last_entry(&hub);
+    assert_eq!(
+        (e.kind, e.outcome.code.as_str()),
+        (EntryKind::TlsRefused, "tls_timeout")
+    );
+    // the server closed the connection
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), tcp.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    hub.stop().await;
+}

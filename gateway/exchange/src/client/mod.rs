@@ -268,7 +268,14 @@ impl ExchangeClient {
 
     /// Pushes `items` as canonical JSON.
     pub async fn push(&self, partner: &str, items: &[PayloadItem]) -> Result<Pushed, ClientError> {
+        let started = std::time::Instant::now();
         let payload = Bytes::from(encode_canonical(items)?);
+        tracing::debug!(
+            items = items.len(),
+            bytes = payload.len(),
+            encode_ms = started.elapsed().as_millis(),
+            "payload encoded"
+        );
         self.push_payload(partner, CANONICAL_FORMAT, payload, Some(items.len()), None)
             .await
     }
@@ -353,6 +360,7 @@ impl ExchangeClient {
                 self.clock.now(),
             )?;
             let wire = Bytes::from(env.to_wire());
+            let started = std::time::Instant::now();
             let sent = send(
                 tls.clone(),
                 &p.endpoint,
@@ -363,6 +371,7 @@ impl ExchangeClient {
                 self.limits(),
             )
             .await;
+            tracing::debug!(partner = %p.id, attempt, round_trip_ms = started.elapsed().as_millis(), "push sent");
             let mut draft = EntryDraft {
                 kind: EntryKind::PushFailed,
                 partner: p.id.clone(),
@@ -406,6 +415,7 @@ impl ExchangeClient {
                                 ),
                             );
                             self.log(draft).await?;
+                            tracing::debug!(partner = %p.id, total_ms = started.elapsed().as_millis(), "receipt verified and logged");
                             return Ok(Pushed {
                                 exchange_id,
                                 receipt: r,

@@ -62,6 +62,28 @@ fn with_type(mut resp: Response, media: &'static str) -> Response {
     resp
 }
 
+/// Elapsed time at the end of each phase of a request, for debug logs.
+#[derive(Default)]
+pub(crate) struct Phases(Vec<(&'static str, std::time::Duration)>);
+
+impl Phases {
+    pub(crate) fn mark(&mut self, name: &'static str, since: std::time::Instant) {
+        self.0.push((name, since.elapsed()));
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, d)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{name}={}ms", d.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
 /// What is known of a refused exchange, for the evidence log.
 #[derive(Default)]
 struct Refused {
@@ -138,7 +160,10 @@ impl ExchangeService {
         refused: &mut Refused,
     ) -> Result<Receipt, ApiError> {
         let now = self.clock.now();
+        let started = std::time::Instant::now();
+        let mut phases = Phases::default();
         let body = read_body(body, self.limits.max_body_bytes).await?;
+        phases.mark("body", started);
         refused.envelope_sha256 = sha256(&body);
         let env = Envelope::from_wire(body)?;
         *refused = Refused::of(&env);
@@ -151,6 +176,7 @@ impl ExchangeService {
         }
         let registry = self.registry.current();
         let partner = verify(&env, &registry, Purpose::Push, &self.verify_policy(), now)?;
+        phases.mark("verify", started);
 
         // replay: each envelope once (retries are re-signed with a fresh nonce)
         let guard = self.replay.clone();
@@ -193,6 +219,7 @@ impl ExchangeService {
             })?;
 
         // what this partner may send: one item outside refuses the whole exchange
+        phases.mark("read", started);
         let violations = partner.inbound.check_items(&items);
         if !violations.is_empty() {
             return Err(ApiError::policy(violations));
@@ -249,6 +276,7 @@ impl ExchangeService {
                 })
                 .collect(),
         };
+        phases.mark("apply", started);
         let receipt = Receipt::sign(body, &self.identity.signing)
             .map_err(|e| ApiError::new(500, "internal", e.to_string()))?;
         let b = &receipt.body;
@@ -277,6 +305,8 @@ impl ExchangeService {
             outcome: EntryOutcome::new(200, "ok", detail),
         })
         .await?;
+        phases.mark("receipt+evidence", started);
+        tracing::debug!(partner = %partner.id, exchange = %env.header.exchange_id, items = n, phases = %phases, "push received");
         Ok(receipt)
     }
 
