@@ -1,5 +1,8 @@
 //! `homeward keys generate` and `keys show`, run as a binary.
 
+// The helper outside `#[test]` functions unwraps too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 
