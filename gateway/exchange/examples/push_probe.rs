@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use homeward_exchange::fixtures::typical_records;
+use homeward_exchange::fixtures::{synthetic_records, typical_records};
 use homeward_exchange::harness::TestGateway;
 use homeward_exchange::payload::PayloadItem;
 use homeward_exchange::policy::PartnerRole;
@@ -27,23 +27,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let state = TestGateway::start("state.example").await?;
     let hub = TestGateway::start("hub.example").await?;
-    state.set_partners(&[hub.as_partner(PartnerRole::Hub)])?;
+    let mut hub_at_state = hub.as_partner(PartnerRole::Hub);
+    hub_at_state.share.kinds = vec![homeward_schemas::Kind::Missing];
+    state.set_partners(&[hub_at_state])?;
     hub.set_partners(&[state.as_partner(PartnerRole::LawEnforcement)])?;
-    for round in 0..8 {
-        let items: Vec<PayloadItem> = typical_records("AL1775001", 10_000)
-            .into_iter()
-            .map(|mut r| {
-                r.case_number = Some(format!("round {round}"));
-                PayloadItem::Record(Box::new(r))
-            })
-            .collect();
-        let (t, cpu) = (Instant::now(), cpu_ms());
-        let p = state.client.push("hub.example", &items).await?;
+    for (shape, base) in [
+        ("typical", typical_records("AL1775001", 10_000)),
+        ("full", synthetic_records("TX0101300", 10_000)),
+    ] {
+        let (mut walls, mut cpus) = (Vec::new(), Vec::new());
+        for round in 0..10 {
+            let items: Vec<PayloadItem> = base
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.case_number = Some(format!("round {round}"));
+                    PayloadItem::Record(Box::new(r))
+                })
+                .collect();
+            let (t, cpu) = (Instant::now(), cpu_ms());
+            let p = state.client.push("hub.example", &items).await?;
+            let (wall, cpu) = (t.elapsed().as_millis() as u64, cpu_ms() - cpu);
+            assert_eq!(p.receipt.body.accepted(), 10_000);
+            walls.push(wall);
+            cpus.push(cpu);
+        }
+        walls.sort_unstable();
+        cpus.sort_unstable();
         println!(
-            "round {round}: wall {:?}, process CPU {} ms, {} accepted",
-            t.elapsed(),
-            cpu_ms() - cpu,
-            p.receipt.body.accepted()
+            "{shape}: wall min {} / median {} / max {} ms; process CPU median {} ms (min {}, max {})",
+            walls[0],
+            walls[walls.len() / 2],
+            walls[walls.len() - 1],
+            cpus[cpus.len() / 2],
+            cpus[0],
+            cpus[cpus.len() - 1]
         );
     }
     state.stop().await;
