@@ -193,6 +193,8 @@ pub enum DocumentError {
     TooLarge { limit: u64 },
     #[error("document is truncated: it ends with {open} element(s) still open")]
     Truncated { open: usize },
+    #[error("unknown root element {found}: expected {expected}")]
+    WrongRoot { found: String, expected: String },
     #[error("document has no root element")]
     Empty,
     #[error("content after the end of the root element")]
@@ -332,6 +334,14 @@ impl<R: BufRead> ChildStream<R> {
             raw,
             position,
         }
+    }
+
+    /// Refuses the document (after its root was seen): everything not yet handed out, and the
+    /// rest of the input up to the limit, goes into the failure's `raw`.
+    pub fn abort(&mut self, error: DocumentError, position: Position) -> Chunk {
+        let from = self.meter().capture_start;
+        let at = position.byte_offset.unwrap_or(from);
+        self.fatal(error, from, at)
     }
 
     fn io_error(&mut self, e: &quick_xml::Error) -> DocumentError {
