@@ -128,3 +128,8 @@ fn check(format: &str) {
 fn world_small_clearinghouse_xml_matches_truth() {
     check("xml");
 }
+
+#[test]
+fn world_small_pfif_feeds_match_truth() {
+    check("pfif");
+}

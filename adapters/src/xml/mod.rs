@@ -17,7 +17,8 @@ mod tests;
 pub use read::XmlReader;
 pub use write::XmlWriter;
 
-pub(crate) use read::{parse_mark_place, sender_may_send_unclaimed};
+pub use read::sender_may_send_unclaimed;
+pub(crate) use read::parse_mark_place;
 pub(crate) use write::mark_place;
 
 pub const NAME: &str = "xml";

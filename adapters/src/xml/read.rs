@@ -164,7 +164,7 @@ enum Parsed {
 /// Whether a sender identification names a medical examiner or coroner: it ends in `-ME`,
 /// `-MEC`, `-OCME` or `-CORONER`, or contains `MEDICAL EXAMINER`, `MEDICAL-EXAMINER` or
 /// `CORONER` (case-insensitive).
-pub(crate) fn sender_may_send_unclaimed(sender: &str) -> bool {
+pub fn sender_may_send_unclaimed(sender: &str) -> bool {
     let s = sender.trim().to_ascii_uppercase();
     ["-ME", "-MEC", "-OCME", "-CORONER"]
         .iter()
