@@ -1,6 +1,8 @@
 //! PFIF 1.4 feed parse + normalize throughput, on the world-small feed entries replicated to a
 //! feed of about 24 MB. `cargo bench -p homeward-adapters --bench pfif`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a test failure
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use homeward_adapters::testdata::{files_with_suffix, world_small};
 use homeward_adapters::{Item, ReadContext, Reader, pfif::PfifReader};
@@ -46,7 +48,11 @@ fn parse(doc: &[u8]) -> u64 {
 fn bench(c: &mut Criterion) {
     let (doc, entries) = document();
     assert_eq!(parse(&doc), entries);
-    eprintln!("pfif bench document: {} bytes, {} entries", doc.len(), entries);
+    eprintln!(
+        "pfif bench document: {} bytes, {} entries",
+        doc.len(),
+        entries
+    );
     let mut g = c.benchmark_group("pfif_parse_normalize");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(doc.len() as u64));

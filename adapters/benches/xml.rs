@@ -1,6 +1,8 @@
 //! Clearinghouse XML parse + normalize throughput, on the world-small reports replicated to a
 //! document of about 24 MB. `cargo bench -p homeward-adapters --bench xml`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a test failure
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use homeward_adapters::testdata::{files_with_suffix, world_small};
 use homeward_adapters::{Item, ReadContext, Reader, xml::XmlReader};
@@ -16,7 +18,10 @@ fn document() -> (Vec<u8>, u64) {
             continue;
         }
         let s = std::fs::read_to_string(&p).unwrap_or_default();
-        let (Some(a), Some(b)) = (s.find("</ch:ExchangeHeader>"), s.rfind("</ch:ClearinghouseExchange>")) else {
+        let (Some(a), Some(b)) = (
+            s.find("</ch:ExchangeHeader>"),
+            s.rfind("</ch:ClearinghouseExchange>"),
+        ) else {
             continue;
         };
         let body = &s[a + "</ch:ExchangeHeader>".len()..b];
@@ -50,7 +55,11 @@ fn parse(doc: &[u8]) -> u64 {
 fn bench(c: &mut Criterion) {
     let (doc, reports) = document();
     assert_eq!(parse(&doc), reports);
-    eprintln!("xml bench document: {} bytes, {} reports", doc.len(), reports);
+    eprintln!(
+        "xml bench document: {} bytes, {} reports",
+        doc.len(),
+        reports
+    );
     let mut g = c.benchmark_group("xml_parse_normalize");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(doc.len() as u64));

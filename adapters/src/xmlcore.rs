@@ -56,7 +56,9 @@ impl<R: BufRead> Meter<R> {
     /// Drops captured bytes before document offset `offset`.
     fn trim_to(&mut self, offset: u64) {
         let n = offset.saturating_sub(self.capture_start);
-        let n = usize::try_from(n).unwrap_or(usize::MAX).min(self.capture.len());
+        let n = usize::try_from(n)
+            .unwrap_or(usize::MAX)
+            .min(self.capture.len());
         self.lines_before_capture += count_newlines(&self.capture[..n]);
         self.capture.drain(..n);
         self.capture_start += n as u64;
@@ -324,7 +326,11 @@ impl<R: BufRead> ChildStream<R> {
         if !meter.over_limit {
             // Keep the rest of the document for quarantine, without going past the limit.
             let mut rest = Vec::new();
-            let _ = meter.inner.by_ref().take(limit.saturating_sub(meter.consumed)).read_to_end(&mut rest);
+            let _ = meter
+                .inner
+                .by_ref()
+                .take(limit.saturating_sub(meter.consumed))
+                .read_to_end(&mut rest);
             raw.extend_from_slice(&rest);
         }
         let cap = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -397,7 +403,8 @@ impl<R: BufRead> ChildStream<R> {
             };
             // Bound the child in memory.
             if let Some(b) = building.as_mut() {
-                if !b.oversize && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64 {
+                if !b.oversize && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
+                {
                     b.oversize = true;
                     b.stack.clear();
                 }
@@ -418,8 +425,7 @@ impl<R: BufRead> ChildStream<R> {
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
                         let enc = enc.to_string();
-                        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8")
-                        {
+                        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
                             return Some(self.fatal(DocumentError::Encoding(enc), 0, before));
                         }
                     }
@@ -454,10 +460,7 @@ impl<R: BufRead> ChildStream<R> {
                         Resolved::Unknown(p) => {
                             err = Some((
                                 node.qname.clone(),
-                                format!(
-                                    "namespace prefix `{}` is not declared",
-                                    p
-                                ),
+                                format!("namespace prefix `{}` is not declared", p),
                             ))
                         }
                     }
@@ -471,17 +474,12 @@ impl<R: BufRead> ChildStream<R> {
                                 }
                                 let (res, local) = self.reader.resolver().resolve_attribute(key);
                                 let ns = match res {
-                                    ResolveResult::Bound(ns) => {
-                                        Some(ns.as_ref().to_string())
-                                    }
+                                    ResolveResult::Bound(ns) => Some(ns.as_ref().to_string()),
                                     ResolveResult::Unbound => None,
                                     ResolveResult::Unknown(p) => {
                                         err.get_or_insert((
                                             node.qname.clone(),
-                                            format!(
-                                                "namespace prefix `{}` is not declared",
-                                                p
-                                            ),
+                                            format!("namespace prefix `{}` is not declared", p),
                                         ));
                                         None
                                     }
@@ -570,9 +568,7 @@ impl<R: BufRead> ChildStream<R> {
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&t.xml10_content());
                         }
-                    } else if self.root_closed
-                        && !t.xml10_content().trim().is_empty()
-                    {
+                    } else if self.root_closed && !t.xml10_content().trim().is_empty() {
                         return Some(self.fatal(DocumentError::TrailingContent, before, before));
                     }
                 }
@@ -599,7 +595,8 @@ impl<R: BufRead> ChildStream<R> {
                         }
                         (Some(b), None) => {
                             if b.error.is_none() {
-                                let at = b.stack.last().map_or(b.qname.clone(), |n| n.qname.clone());
+                                let at =
+                                    b.stack.last().map_or(b.qname.clone(), |n| n.qname.clone());
                                 b.error = Some((
                                     at,
                                     format!(
@@ -790,7 +787,12 @@ impl XmlOut {
     }
 
     /// `<name a="v" ...>` (or `/>` when `empty`); attributes with `None` values are left out.
-    pub fn open_attrs(&mut self, name: &str, attrs: &[(&str, Option<&str>)], empty: bool) -> &mut Self {
+    pub fn open_attrs(
+        &mut self,
+        name: &str,
+        attrs: &[(&str, Option<&str>)],
+        empty: bool,
+    ) -> &mut Self {
         self.buf.push('<');
         self.buf.push_str(name);
         for (k, v) in attrs {
@@ -871,14 +873,19 @@ mod tests {
         let doc = "<?xml version=\"1.0\"?>\n<r xmlns=\"urn:x\" xmlns:p=\"urn:p\">\n  <a p:k=\"1 &amp; 2\">x &lt; y &#x41;</a>\n  <b><c/>t</b>\n</r>\n";
         let c = chunks(doc, Limits::default());
         assert_eq!(c.len(), 3, "{c:?}");
-        let Chunk::Root(root, _) = &c[0] else { panic!() };
+        let Chunk::Root(root, _) = &c[0] else {
+            panic!()
+        };
         assert!(root.is("urn:x", "r"));
         let Chunk::Child(a) = &c[1] else { panic!() };
         assert_eq!(a.raw, b"<a p:k=\"1 &amp; 2\">x &lt; y &#x41;</a>");
         assert_eq!(a.node.text, "x < y A");
         assert_eq!(a.node.attr(Some("urn:p"), "k"), Some("1 & 2"));
         assert_eq!(a.position.line, Some(3));
-        assert_eq!(a.position.byte_offset, Some(doc.find("<a ").unwrap() as u64));
+        assert_eq!(
+            a.position.byte_offset,
+            Some(doc.find("<a ").unwrap() as u64)
+        );
         let Chunk::Child(b) = &c[2] else { panic!() };
         assert_eq!(b.raw, b"<b><c/>t</b>");
         assert!(b.node.child("urn:x", "c").is_some());
@@ -889,7 +896,9 @@ mod tests {
     fn doctype_is_refused() {
         let doc = "<!DOCTYPE r [<!ENTITY x \"y\">]><r><a>&x;</a></r>";
         let c = chunks(doc, Limits::default());
-        assert!(matches!(&c[0], Chunk::Fatal { error: DocumentError::Doctype, raw, .. } if raw == doc.as_bytes()));
+        assert!(
+            matches!(&c[0], Chunk::Fatal { error: DocumentError::Doctype, raw, .. } if raw == doc.as_bytes())
+        );
     }
 
     #[test]
@@ -905,14 +914,22 @@ mod tests {
     #[test]
     fn truncation_and_limits() {
         let c = chunks("<r><a>1</a><b>te", Limits::default());
-        assert!(matches!(&c[2], Chunk::Fatal { error: DocumentError::Truncated { open: 2 }, raw, .. } if raw == b"<b>te"));
+        assert!(
+            matches!(&c[2], Chunk::Fatal { error: DocumentError::Truncated { open: 2 }, raw, .. } if raw == b"<b>te")
+        );
         let limits = Limits {
             max_document_bytes: 20,
             ..Limits::default()
         };
         let c = chunks("<r><a>1</a><b>22222222222</b></r>", limits);
         assert!(matches!(&c[1], Chunk::Child(_)));
-        assert!(matches!(&c[2], Chunk::Fatal { error: DocumentError::TooLarge { limit: 20 }, .. }));
+        assert!(matches!(
+            &c[2],
+            Chunk::Fatal {
+                error: DocumentError::TooLarge { limit: 20 },
+                ..
+            }
+        ));
         let limits = Limits {
             max_item_bytes: 10,
             ..Limits::default()

@@ -1,6 +1,8 @@
 //! Round trips, cross-format conversions and validation by tools the project did not write
 //! (xmllint with our XSD, the NIEM 5.2 release schemas and the PFIF 1.4 RELAX NG schema).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a test failure
+
 mod common;
 
 use std::path::PathBuf;
@@ -41,7 +43,11 @@ fn split(items: &[Item]) -> (Vec<Record>, Vec<Transaction>) {
     (norm(r), t)
 }
 
-fn write_items(format: &str, sender: &str, items: &[Item]) -> (Vec<u8>, Vec<homeward_adapters::Loss>) {
+fn write_items(
+    format: &str,
+    sender: &str,
+    items: &[Item],
+) -> (Vec<u8>, Vec<homeward_adapters::Loss>) {
     let outs: Vec<Out<'_>> = items
         .iter()
         .filter_map(|i| match i {
@@ -72,8 +78,18 @@ fn xml_samples_round_trip_and_validate() {
         assert!(losses.is_empty(), "{}: {losses:?}", path.display());
         let second = items("xml", &out);
         let (r2, t2) = split(&second);
-        assert_eq!(r1, r2, "{}: records differ after a round trip", path.display());
-        assert_eq!(t1, t2, "{}: transactions differ after a round trip", path.display());
+        assert_eq!(
+            r1,
+            r2,
+            "{}: records differ after a round trip",
+            path.display()
+        );
+        assert_eq!(
+            t1,
+            t2,
+            "{}: transactions differ after a round trip",
+            path.display()
+        );
         n += r1.len() + t1.len();
         let doc = String::from_utf8(out).expect("utf-8");
         mps.extend(missing_persons(&doc));
@@ -98,14 +114,23 @@ fn pfif_samples_round_trip_and_validate() {
         assert!(losses.is_empty(), "{}: {losses:?}", path.display());
         let second = items("pfif", &out);
         let (r2, t2) = split(&second);
-        assert_eq!(r1, r2, "{}: records differ after a round trip", path.display());
+        assert_eq!(
+            r1,
+            r2,
+            "{}: records differ after a round trip",
+            path.display()
+        );
         assert_eq!(t1, t2);
         // the multilingual names survive with their Latin forms as the partner wrote them
         for r in &r2 {
             let n = &r.names[0];
             if !translit::is_latin(&n.display()) {
                 let l = n.latin.as_ref().expect("latin");
-                assert!(!l.computed && l.full.is_some() && l.given.is_some(), "{}", r.id);
+                assert!(
+                    !l.computed && l.full.is_some() && l.given.is_some(),
+                    "{}",
+                    r.id
+                );
             }
         }
         docs.push(unwrap_atom(&String::from_utf8(out).expect("utf-8")));
@@ -154,14 +179,30 @@ fn xml_records_with_every_field_round_trip_and_report_losses() {
         full.complete_names();
         let (a, losses, doc1) = via("xml", "TX-ME", &full);
         let f = fields(&losses);
-        for lost in ["skin", "blood_type", "jewellery", "identifiers", "notes", "provenance", "extra[2]", "names[0].latin", "names[1].role"] {
+        for lost in [
+            "skin",
+            "blood_type",
+            "jewellery",
+            "identifiers",
+            "notes",
+            "provenance",
+            "extra[2]",
+            "names[0].latin",
+            "names[1].role",
+        ] {
             if lost.starts_with("names") && *kind == Kind::Unidentified {
                 continue;
             }
-            assert!(f.iter().any(|x| x == lost), "{kind}: {lost} not reported lost: {f:?}");
+            assert!(
+                f.iter().any(|x| x == lost),
+                "{kind}: {lost} not reported lost: {f:?}"
+            );
         }
         for held in ["sex", "race", "id.source", "status", "extra[0]"] {
-            assert!(!f.iter().any(|x| x == held), "{kind}: {held} reported lost: {f:?}");
+            assert!(
+                !f.iter().any(|x| x == held),
+                "{kind}: {held} reported lost: {f:?}"
+            );
         }
         // what XML holds came through
         assert_eq!(a.sex, full.sex);
@@ -198,7 +239,9 @@ fn xml_records_with_every_field_round_trip_and_report_losses() {
         let (b, losses2, doc2) = via("xml", "TX-ME", &a);
         assert_eq!(a, b, "{kind}");
         assert!(
-            losses2.iter().all(|l| l.field.starts_with("names[") && l.field.ends_with(".role")),
+            losses2
+                .iter()
+                .all(|l| l.field.starts_with("names[") && l.field.ends_with(".role")),
             "{kind}: {losses2:?}"
         );
         for d in [doc1, doc2] {
@@ -206,23 +249,55 @@ fn xml_records_with_every_field_round_trip_and_report_losses() {
             docs.push(d);
         }
     }
-    xmllint(&["--schema", &ch_xsd().to_string_lossy()], &save(dir.path(), "full", &docs));
-    xmllint(&["--schema", &jxdm_xsd().to_string_lossy()], &save(dir.path(), "mp", &mps));
+    xmllint(
+        &["--schema", &ch_xsd().to_string_lossy()],
+        &save(dir.path(), "full", &docs),
+    );
+    xmllint(
+        &["--schema", &jxdm_xsd().to_string_lossy()],
+        &save(dir.path(), "mp", &mps),
+    );
 }
 
 #[test]
 fn pfif_records_with_every_field_round_trip_and_report_losses() {
     let dir = tempfile::tempdir().expect("tmp");
     let src = "gmcn-mx.example.org";
-    let mut full = located(full_record(Kind::Missing, src, "gmcn-mx.example.org/person.7"));
-    full.age = Some(AgeRange { min: 14, max: 16, as_of: Some(t("2026-04-30T12:00:00Z").date_naive()) });
+    let mut full = located(full_record(
+        Kind::Missing,
+        src,
+        "gmcn-mx.example.org/person.7",
+    ));
+    full.age = Some(AgeRange {
+        min: 14,
+        max: 16,
+        as_of: Some(t("2026-04-30T12:00:00Z").date_naive()),
+    });
     full.complete_names();
     let (a, losses, doc1) = via("pfif", "homeward", &full);
     let f = fields(&losses);
-    for lost in ["race", "dental", "agency.ori", "nic", "extra[0]", "last_seen.postal_code", "birth_dates[1..]"] {
-        assert!(f.iter().any(|x| x == lost), "{lost} not reported lost: {f:?}");
+    for lost in [
+        "race",
+        "dental",
+        "agency.ori",
+        "nic",
+        "extra[0]",
+        "last_seen.postal_code",
+        "birth_dates[1..]",
+    ] {
+        assert!(
+            f.iter().any(|x| x == lost),
+            "{lost} not reported lost: {f:?}"
+        );
     }
-    for held in ["sex", "id.source", "id.native_id", "notes", "photos[1].primary", "linked_records[0]"] {
+    for held in [
+        "sex",
+        "id.source",
+        "id.native_id",
+        "notes",
+        "photos[1].primary",
+        "linked_records[0]",
+    ] {
         assert!(!f.iter().any(|x| x == held), "{held} reported lost: {f:?}");
     }
     assert_eq!(a.names[0].latin, full.names[0].latin);
@@ -235,12 +310,19 @@ fn pfif_records_with_every_field_round_trip_and_report_losses() {
     assert_eq!(a.home, full.home);
     assert_eq!(a.age, full.age);
     assert_eq!(a.agency.code, full.agency.code);
-    assert_eq!(a.status, Status::Located, "status note written for a located record");
+    assert_eq!(
+        a.status,
+        Status::Located,
+        "status note written for a located record"
+    );
     assert_eq!(a.extra, vec![full.extra[1].clone()]);
     let (b, _, doc2) = via("pfif", "homeward", &a);
     assert_eq!(a, b);
     let docs = vec![unwrap_atom(&doc1), unwrap_atom(&doc2)];
-    xmllint(&["--relaxng", &pfif_rng().to_string_lossy()], &save(dir.path(), "full", &docs));
+    xmllint(
+        &["--relaxng", &pfif_rng().to_string_lossy()],
+        &save(dir.path(), "full", &docs),
+    );
 }
 
 #[test]
@@ -266,7 +348,10 @@ fn standalone_transactions_round_trip() {
     let list = vec![
         tx(Action::Cancel),
         tx(Action::Locate),
-        tx(Action::Clear { identified_as: None, identified_name: None }),
+        tx(Action::Clear {
+            identified_as: None,
+            identified_name: None,
+        }),
     ];
     let outs: Vec<Out<'_>> = list.iter().map(Out::T).collect();
     let (out, losses) = write("xml", "TX-CLEARINGHOUSE", &outs);
@@ -275,18 +360,34 @@ fn standalone_transactions_round_trip() {
     assert_eq!(back, list);
     // a full modify carries the record; partial modifies, notes and expiries have no XML form
     let modify = Transaction {
-        action: Action::Modify { patch: Box::new(patch.clone()), full: true },
+        action: Action::Modify {
+            patch: Box::new(patch.clone()),
+            full: true,
+        },
         ..tx(Action::Cancel)
     };
     let partial = Transaction {
-        action: Action::Modify { patch: Box::new(patch.clone()), full: false },
+        action: Action::Modify {
+            patch: Box::new(patch.clone()),
+            full: false,
+        },
         ..tx(Action::Cancel)
     };
-    let (out, losses) = write("xml", "TX-CLEARINGHOUSE", &[Out::T(&modify), Out::T(&partial)]);
+    let (out, losses) = write(
+        "xml",
+        "TX-CLEARINGHOUSE",
+        &[Out::T(&modify), Out::T(&partial)],
+    );
     assert!(losses.iter().any(|l| l.detail.contains("partial modify")));
     let (_, back) = accepted(read("xml", &out, None));
     assert_eq!(back.len(), 1);
-    let Action::Modify { patch: p, full: true } = &back[0].action else { panic!("{back:?}") };
+    let Action::Modify {
+        patch: p,
+        full: true,
+    } = &back[0].action
+    else {
+        panic!("{back:?}")
+    };
     assert_eq!(p.last_seen, patch.last_seen);
 
     // PFIF: notes, expiry placeholders and locates
@@ -306,7 +407,9 @@ fn standalone_transactions_round_trip() {
     let ptx = vec![
         Transaction {
             target: pt.clone(),
-            action: Action::Note { note: Box::new(note.clone()) },
+            action: Action::Note {
+                note: Box::new(note.clone()),
+            },
             date: None,
             reason: None,
             source_updated_at: note.source_date,
@@ -315,12 +418,18 @@ fn standalone_transactions_round_trip() {
         },
         Transaction {
             target: pt.clone(),
-            action: Action::Expire { expiry_date: t("2026-04-30T00:00:00Z") },
+            action: Action::Expire {
+                expiry_date: t("2026-04-30T00:00:00Z"),
+            },
             date: None,
             reason: None,
             source_updated_at: Some(t("2026-04-30T00:00:00Z")),
             by: None,
-            extra: vec![Extra { format: "pfif".into(), key: "pfif:entry_date".into(), value: "2026-05-01T00:00:00Z".into() }],
+            extra: vec![Extra {
+                format: "pfif".into(),
+                key: "pfif:entry_date".into(),
+                value: "2026-05-01T00:00:00Z".into(),
+            }],
         },
     ];
     let outs: Vec<Out<'_>> = ptx.iter().map(Out::T).collect();
@@ -330,7 +439,10 @@ fn standalone_transactions_round_trip() {
     assert_eq!(back, ptx);
     let dir = tempfile::tempdir().expect("tmp");
     let doc = unwrap_atom(&String::from_utf8(out).expect("utf-8"));
-    xmllint(&["--relaxng", &pfif_rng().to_string_lossy()], &save(dir.path(), "tx", &[doc]));
+    xmllint(
+        &["--relaxng", &pfif_rng().to_string_lossy()],
+        &save(dir.path(), "tx", &[doc]),
+    );
 }
 
 #[test]
@@ -341,14 +453,21 @@ fn xml_to_pfif_and_back_keeps_what_both_hold() {
     let (feed, losses) = write("pfif", "homeward", &refs);
     // XML fields PFIF lacks are reported, per record
     for r in &xml_records {
-        let mine: Vec<&str> = losses.iter().filter(|l| l.record == r.id).map(|l| l.field.as_str()).collect();
+        let mine: Vec<&str> = losses
+            .iter()
+            .filter(|l| l.record == r.id)
+            .map(|l| l.field.as_str())
+            .collect();
         assert!(mine.contains(&"race"), "{}: {mine:?}", r.id);
         assert!(mine.contains(&"id.native_id"), "{}: {mine:?}", r.id);
     }
     let (pfif_records, _) = accepted(read("pfif", &feed, None));
     assert_eq!(pfif_records.len(), xml_records.len());
     for (x, p) in xml_records.iter().zip(&pfif_records) {
-        assert_eq!(p.id.native_id, format!("{}/{}", x.id.source, x.id.native_id));
+        assert_eq!(
+            p.id.native_id,
+            format!("{}/{}", x.id.source, x.id.native_id)
+        );
         assert_eq!(p.names[0].given, x.names[0].given);
         assert_eq!(p.names[0].family, x.names[0].family);
         assert_eq!(p.sex, x.sex);
@@ -357,9 +476,18 @@ fn xml_to_pfif_and_back_keeps_what_both_hold() {
         assert_eq!(p.birth_dates, x.birth_dates);
         assert_eq!(p.last_contact, x.last_contact);
         assert_eq!(p.marks, x.marks);
-        assert_eq!(p.height_cm.map(|h| h.min.round()), x.height_cm.map(|h| h.min.round()));
-        let (ps, xs) = (p.last_seen.as_ref().expect("seen"), x.last_seen.as_ref().expect("seen"));
-        assert_eq!((ps.lat, ps.lon, &ps.region, &ps.country), (xs.lat, xs.lon, &xs.region, &xs.country));
+        assert_eq!(
+            p.height_cm.map(|h| h.min.round()),
+            x.height_cm.map(|h| h.min.round())
+        );
+        let (ps, xs) = (
+            p.last_seen.as_ref().expect("seen"),
+            x.last_seen.as_ref().expect("seen"),
+        );
+        assert_eq!(
+            (ps.lat, ps.lon, &ps.region, &ps.country),
+            (xs.lat, xs.lon, &xs.region, &xs.country)
+        );
     }
     // and back to XML: what PFIF held comes through, the rest is reported
     let refs: Vec<Out<'_>> = pfif_records.iter().map(Out::R).collect();
@@ -386,7 +514,10 @@ fn pfif_to_xml_keeps_names_in_both_scripts() {
     for (p, x) in recs.iter().zip(&back) {
         assert_eq!(x.names[0].given, p.names[0].given, "original script kept");
         let latin = p.names[0].latin.as_ref().expect("latin");
-        assert_eq!(x.names[1].given, latin.given, "partner's Latin form kept as a name");
+        assert_eq!(
+            x.names[1].given, latin.given,
+            "partner's Latin form kept as a name"
+        );
         assert_eq!(x.eye, p.eye);
         assert_eq!(x.height_cm, p.height_cm);
     }
@@ -395,17 +526,40 @@ fn pfif_to_xml_keeps_names_in_both_scripts() {
 #[test]
 fn incremental_export_by_min_entry_date() {
     let mut recs = Vec::new();
-    for (i, d) in ["2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "2026-05-03T00:00:00Z"].iter().enumerate() {
-        let mut r = Record::new(Kind::Missing, "h.example.org", format!("h.example.org/p.{i}"));
-        r.names.push(Name { full: Some(format!("Person {i}")), ..Name::default() });
+    for (i, d) in [
+        "2026-05-01T00:00:00Z",
+        "2026-05-02T00:00:00Z",
+        "2026-05-03T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut r = Record::new(
+            Kind::Missing,
+            "h.example.org",
+            format!("h.example.org/p.{i}"),
+        );
+        r.names.push(Name {
+            full: Some(format!("Person {i}")),
+            ..Name::default()
+        });
         r.source_updated_at = Some(t(d));
         r.provenance.entry_date = Some(t(d));
         recs.push(r);
     }
     let cursor = Some(t("2026-05-02T00:00:00Z"));
     let picked = pfif::since(&recs, cursor);
-    assert_eq!(picked.iter().map(|r| r.id.native_id.as_str()).collect::<Vec<_>>(), ["h.example.org/p.1", "h.example.org/p.2"]);
-    assert_eq!(pfif::next_cursor(picked.iter().copied()), Some(t("2026-05-03T00:00:00Z")));
+    assert_eq!(
+        picked
+            .iter()
+            .map(|r| r.id.native_id.as_str())
+            .collect::<Vec<_>>(),
+        ["h.example.org/p.1", "h.example.org/p.2"]
+    );
+    assert_eq!(
+        pfif::next_cursor(picked.iter().copied()),
+        Some(t("2026-05-03T00:00:00Z"))
+    );
     // the writer option does the same and names the cursor in the feed's self link
     let mut ctx = homeward_adapters::WriteContext::new("h");
     ctx.now = now();
@@ -424,10 +578,18 @@ fn expired_records_are_written_as_placeholders() {
     r.expiry_date = Some(t("2026-05-01T00:00:00Z")); // before `now`
     let (out, _) = write("pfif", "h", &[Out::R(&r)]);
     let s = String::from_utf8(out.clone()).expect("utf-8");
-    assert!(!s.contains("Захарова") && !s.contains("Austin"), "personal data leaked: {s}");
+    assert!(
+        !s.contains("Захарова") && !s.contains("Austin"),
+        "personal data leaked: {s}"
+    );
     let (recs, txs) = accepted(read("pfif", &out, None));
     assert!(recs.is_empty());
-    assert!(matches!(txs[0].action, Action::Expire { expiry_date } if expiry_date == t("2026-05-01T00:00:00Z")));
+    assert!(
+        matches!(txs[0].action, Action::Expire { expiry_date } if expiry_date == t("2026-05-01T00:00:00Z"))
+    );
     let dir = tempfile::tempdir().expect("tmp");
-    xmllint(&["--relaxng", &pfif_rng().to_string_lossy()], &save(dir.path(), "exp", &[unwrap_atom(&s)]));
+    xmllint(
+        &["--relaxng", &pfif_rng().to_string_lossy()],
+        &save(dir.path(), "exp", &[unwrap_atom(&s)]),
+    );
 }

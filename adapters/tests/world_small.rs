@@ -1,6 +1,8 @@
 //! Reads every clearinghouse XML and PFIF feed of `shared/samples/world-small/wire` with the
 //! `xml` and `pfif` readers and checks the result against `truth.csv`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a test failure
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::BufReader;
@@ -44,13 +46,25 @@ fn read_all(format: &str) -> (Vec<Record>, Vec<Transaction>) {
         let atom = p.to_string_lossy().ends_with(".atom.xml");
         if format == "pfif" { atom } else { !atom }
     });
-    assert!(!files.is_empty(), "no {format} files under {}", wire.display());
+    assert!(
+        !files.is_empty(),
+        "no {format} files under {}",
+        wire.display()
+    );
     let mut records = Vec::new();
     let mut transactions = Vec::new();
     for path in files {
         let head = std::fs::read(&path).expect("read");
-        let detected = registry.detect(&head[..head.len().min(8192)]).expect("detected");
-        assert_eq!(detected.name(), format, "{} detected as {}", path.display(), detected.name());
+        let detected = registry
+            .detect(&head[..head.len().min(8192)])
+            .expect("detected");
+        assert_eq!(
+            detected.name(),
+            format,
+            "{} detected as {}",
+            path.display(),
+            detected.name()
+        );
         let input = BufReader::new(File::open(&path).expect("open"));
         let ctx = ReadContext::new(path.display().to_string());
         for item in fmt.reader().read(Box::new(input), ctx) {
@@ -119,9 +133,14 @@ fn check(format: &str) {
     }
     let mut by: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in &records {
-        *by.entry((r.kind.as_str().to_string(), r.status.as_str().to_string())).or_default() += 1;
+        *by.entry((r.kind.as_str().to_string(), r.status.as_str().to_string()))
+            .or_default() += 1;
     }
-    eprintln!("{format}: {} records, {} transactions, {by:?}", records.len(), transactions.len());
+    eprintln!(
+        "{format}: {} records, {} transactions, {by:?}",
+        records.len(),
+        transactions.len()
+    );
 }
 
 #[test]

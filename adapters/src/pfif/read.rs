@@ -287,10 +287,12 @@ fn note(n: &Node) -> Result<(Note, Option<String>), EntryError> {
             "status" => {
                 note.status = match c.trimmed() {
                     "" => None,
-                    s => Some(NoteStatus::from_name(s).ok_or_else(|| EntryError::UnknownCode {
-                        field: "pfif:note/pfif:status".into(),
-                        value: s.to_string(),
-                    })?),
+                    s => Some(
+                        NoteStatus::from_name(s).ok_or_else(|| EntryError::UnknownCode {
+                            field: "pfif:note/pfif:status".into(),
+                            value: s.to_string(),
+                        })?,
+                    ),
                 }
             }
             "email_of_found_person" => note.email_of_found_person = v,
@@ -355,7 +357,14 @@ pub(crate) fn status_from_notes(notes: &[Note]) -> Option<(&Note, Status)> {
         .map(|(_, n)| n)?;
     let located = newest.status == Some(NoteStatus::BelievedAlive)
         && newest.author_made_contact == Some(true);
-    Some((newest, if located { Status::Located } else { Status::Active }))
+    Some((
+        newest,
+        if located {
+            Status::Located
+        } else {
+            Status::Active
+        },
+    ))
 }
 
 fn decimal_attr(n: &Node, name: &str, lim: f64) -> Result<Option<f64>, EntryError> {
@@ -554,18 +563,20 @@ fn person_item(
             "profile_urls" => rec.provenance.profile_urls = v,
             "note" => {
                 let (n, person) = note(c)?;
-                if let Some(pid) = person {
-                    if pid != id {
-                        warnings.push(format!(
-                            "note {} names person {pid} but is nested in {id}; kept with {id}",
-                            n.note_record_id
-                        ));
-                    }
+                if let Some(pid) = person
+                    && pid != id
+                {
+                    warnings.push(format!(
+                        "note {} names person {pid} but is nested in {id}; kept with {id}",
+                        n.note_record_id
+                    ));
                 }
                 rec.notes.push(n);
             }
             other => {
-                warnings.push(format!("pfif:{other}: element without a slot kept verbatim"));
+                warnings.push(format!(
+                    "pfif:{other}: element without a slot kept verbatim"
+                ));
                 rec.extra.push(Extra {
                     format: NAME.into(),
                     key: format!("pfif:{other}"),
@@ -636,10 +647,7 @@ fn person_item(
             && translit::is_latin(&l)
             && primary.latin.as_ref().is_none_or(|x| x.full.is_none());
         if is_latin_form {
-            primary
-                .latin
-                .get_or_insert_with(LatinName::default)
-                .full = Some(l);
+            primary.latin.get_or_insert_with(LatinName::default).full = Some(l);
         } else {
             others.push(Name {
                 role: NameRole::Primary,
@@ -657,26 +665,26 @@ fn person_item(
     rec.names = names;
     // Linked records come from notes.
     for n in &rec.notes {
-        if let Some(l) = &n.linked_person_record_id {
-            if !rec.linked_records.contains(l) {
-                rec.linked_records.push(l.clone());
-            }
+        if let Some(l) = &n.linked_person_record_id
+            && !rec.linked_records.contains(l)
+        {
+            rec.linked_records.push(l.clone());
         }
     }
-    if let Some((newest, status)) = status_from_notes(&rec.notes) {
-        if status != Status::Active {
-            rec.status_history.push(StatusEvent {
-                status,
-                date: newest
-                    .source_date
-                    .map(|d| PartialDate::from_naive(d.date_naive())),
-                applied_at: None,
-                reason: None,
-                by: newest.author_name.clone(),
-                note_record_id: Some(newest.note_record_id.clone()),
-            });
-            rec.status = status;
-        }
+    if let Some((newest, status)) = status_from_notes(&rec.notes)
+        && status != Status::Active
+    {
+        rec.status_history.push(StatusEvent {
+            status,
+            date: newest
+                .source_date
+                .map(|d| PartialDate::from_naive(d.date_naive())),
+            applied_at: None,
+            reason: None,
+            by: newest.author_name.clone(),
+            note_record_id: Some(newest.note_record_id.clone()),
+        });
+        rec.status = status;
     }
     rec.complete_names();
     Ok(Parsed::Entry(Box::new(rec)))
@@ -797,12 +805,12 @@ fn gmcn_case(
                 });
             }
             "category" => {
-                rec.case_category = Some(CaseCategory::from_name(c.trimmed()).ok_or_else(
-                    || EntryError::UnknownCode {
+                rec.case_category = Some(CaseCategory::from_name(c.trimmed()).ok_or_else(|| {
+                    EntryError::UnknownCode {
                         field: f(),
                         value: c.trimmed().to_string(),
-                    },
-                )?)
+                    }
+                })?)
             }
             "photo" => {
                 let url = attr(c, "href").ok_or_else(|| EntryError::Missing {
@@ -833,7 +841,9 @@ fn gmcn_case(
                 let media_type = attr(c, "type");
                 // The identifying photo (photo_url) repeated here carries its digest.
                 match rec.photos.iter_mut().find(|p| p.primary && p.url == url) {
-                    Some(p) if p.sha256.is_none() && p.media_type.is_none() && p.taken.is_none() => {
+                    Some(p)
+                        if p.sha256.is_none() && p.media_type.is_none() && p.taken.is_none() =>
+                    {
                         p.sha256 = sha256;
                         p.media_type = media_type;
                         p.taken = taken;
@@ -864,7 +874,9 @@ fn gmcn_case(
                 });
             }
             other => {
-                warnings.push(format!("gmcn:{other}: element without a slot kept verbatim"));
+                warnings.push(format!(
+                    "gmcn:{other}: element without a slot kept verbatim"
+                ));
                 rec.extra.push(Extra {
                     format: NAME.into(),
                     key: format!("gmcn:{other}"),

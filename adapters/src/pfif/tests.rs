@@ -51,34 +51,77 @@ fn one_bad(bad: String, expect: &str) {
 #[test]
 fn malformed_entries_are_rejected_alone() {
     one_bad(person("no-slash", ""), "not a record id");
-    one_bad(person("p.org/3", "<pfif:sex>f</pfif:sex>"), "pfif:sex: `f` is not in its list");
-    one_bad(person("p.org/3", "<pfif:date_of_birth>2023-02-30</pfif:date_of_birth>"), "2023-02-30");
-    one_bad(person("p.org/3", "<pfif:age>ten</pfif:age>"), "not N or N-M");
-    one_bad(person("p.org/3", "<pfif:home_country>Brazil</pfif:home_country>"), "`Brazil`");
     one_bad(
-        person("p.org/3", "").replace("2026-05-01T00:00:00Z</pfif:source_date>", "2026-05-01 00:00</pfif:source_date>"),
+        person("p.org/3", "<pfif:sex>f</pfif:sex>"),
+        "pfif:sex: `f` is not in its list",
+    );
+    one_bad(
+        person(
+            "p.org/3",
+            "<pfif:date_of_birth>2023-02-30</pfif:date_of_birth>",
+        ),
+        "2023-02-30",
+    );
+    one_bad(
+        person("p.org/3", "<pfif:age>ten</pfif:age>"),
+        "not N or N-M",
+    );
+    one_bad(
+        person("p.org/3", "<pfif:home_country>Brazil</pfif:home_country>"),
+        "`Brazil`",
+    );
+    one_bad(
+        person("p.org/3", "").replace(
+            "2026-05-01T00:00:00Z</pfif:source_date>",
+            "2026-05-01 00:00</pfif:source_date>",
+        ),
         "not a UTC time",
     );
-    one_bad(person("p.org/3", "").replace("<pfif:full_name>Ana Lima</pfif:full_name>", ""), "pfif:full_name is required");
     one_bad(
-        format!("{}<gmcn:case><gmcn:eyes>BROWN</gmcn:eyes></gmcn:case></entry>\n", person("p.org/3", "").trim_end().trim_end_matches("</entry>")),
+        person("p.org/3", "").replace("<pfif:full_name>Ana Lima</pfif:full_name>", ""),
+        "pfif:full_name is required",
+    );
+    one_bad(
+        format!(
+            "{}<gmcn:case><gmcn:eyes>BROWN</gmcn:eyes></gmcn:case></entry>\n",
+            person("p.org/3", "")
+                .trim_end()
+                .trim_end_matches("</entry>")
+        ),
         "gmcn:eyes: `BROWN`",
     );
     one_bad(
-        format!("{}<gmcn:case><gmcn:photo href=\"x.jpg\" sha256=\"abc\"/></gmcn:case></entry>\n", person("p.org/3", "").trim_end().trim_end_matches("</entry>")),
+        format!(
+            "{}<gmcn:case><gmcn:photo href=\"x.jpg\" sha256=\"abc\"/></gmcn:case></entry>\n",
+            person("p.org/3", "")
+                .trim_end()
+                .trim_end_matches("</entry>")
+        ),
         "not 64 hexadecimal digits",
     );
     one_bad(
-        person("p.org/3", "<pfif:note><pfif:note_record_id>p.org/n</pfif:note_record_id><pfif:source_date>2026-05-01T00:00:00Z</pfif:source_date><pfif:status>found</pfif:status></pfif:note>"),
+        person(
+            "p.org/3",
+            "<pfif:note><pfif:note_record_id>p.org/n</pfif:note_record_id><pfif:source_date>2026-05-01T00:00:00Z</pfif:source_date><pfif:status>found</pfif:status></pfif:note>",
+        ),
         "pfif:note/pfif:status: `found`",
     );
-    one_bad("<entry><id>x</id></entry>\n".into(), "no pfif:person or pfif:note");
-    one_bad(person("p.org/&bad;", ""), "entity reference `&bad;` refused");
+    one_bad(
+        "<entry><id>x</id></entry>\n".into(),
+        "no pfif:person or pfif:note",
+    );
+    one_bad(
+        person("p.org/&bad;", ""),
+        "entity reference `&bad;` refused",
+    );
 }
 
 #[test]
 fn hostile_documents() {
-    let d = format!("<!DOCTYPE feed [<!ENTITY a \"aaaa\">]>{}", &feed(&[person("p.org/1", "")])[39..]);
+    let d = format!(
+        "<!DOCTYPE feed [<!ENTITY a \"aaaa\">]>{}",
+        &feed(&[person("p.org/1", "")])[39..]
+    );
     let items = read(&d);
     assert_eq!(items.len(), 1);
     assert!(reason(&items[0]).contains("DOCTYPE"));
@@ -93,7 +136,11 @@ fn hostile_documents() {
         max_document_bytes: 1500,
         ..Limits::default()
     };
-    let big = feed(&(0..20).map(|i| person(&format!("p.org/{i}"), "")).collect::<Vec<_>>());
+    let big = feed(
+        &(0..20)
+            .map(|i| person(&format!("p.org/{i}"), ""))
+            .collect::<Vec<_>>(),
+    );
     let items: Vec<_> = PfifReader.read(Box::new(big.as_bytes()), ctx).collect();
     assert!(reason(items.last().unwrap_or(&items[0])).contains("exceeds the size limit"));
     assert!(items.iter().filter(|i| !i.is_rejected()).count() >= 2);
@@ -115,13 +162,26 @@ fn multilingual_names_notes_status_and_links() {
     let n = &r.names[0];
     assert_eq!(n.given.as_deref(), Some("Евгения"));
     assert_eq!(n.script.as_deref(), Some("Cyrl"));
-    let l = n.latin.as_ref().map(|l| (l.full.as_deref(), l.given.as_deref(), l.computed));
-    assert_eq!(l, Some((Some("Evgeniia Zakharova"), Some("Evgeniia"), false)));
+    let l = n
+        .latin
+        .as_ref()
+        .map(|l| (l.full.as_deref(), l.given.as_deref(), l.computed));
+    assert_eq!(
+        l,
+        Some((Some("Evgeniia Zakharova"), Some("Evgeniia"), false))
+    );
     assert_eq!(r.names[1].lang.as_deref(), Some("uk"));
     assert_eq!(r.names[2].full.as_deref(), Some("Zhenya"));
     assert_eq!(r.notes.len(), 2);
-    assert_eq!(r.status, Status::Located, "newest note: believed_alive with contact");
-    assert_eq!(r.status_history[0].note_record_id.as_deref(), Some("p.org/n2"));
+    assert_eq!(
+        r.status,
+        Status::Located,
+        "newest note: believed_alive with contact"
+    );
+    assert_eq!(
+        r.status_history[0].note_record_id.as_deref(),
+        Some("p.org/n2")
+    );
     assert_eq!(r.linked_records, ["q.org/9"]);
     assert_eq!(r.id.source, "p.org");
 }
@@ -140,11 +200,21 @@ fn believed_dead_keeps_the_case_active() {
 #[test]
 fn expiry_placeholders_and_past_expiry_dates() {
     let placeholder = "<entry><pfif:person><pfif:person_record_id>p.org/1</pfif:person_record_id><pfif:entry_date>2026-05-01T00:00:00Z</pfif:entry_date><pfif:expiry_date>2026-04-01T00:00:00Z</pfif:expiry_date><pfif:source_date>2026-05-01T00:00:00Z</pfif:source_date><pfif:full_name/></pfif:person></entry>".to_string();
-    let past = person("p.org/2", "<pfif:expiry_date>2026-05-01T12:00:00Z</pfif:expiry_date>");
-    let future = person("p.org/3", "<pfif:expiry_date>2027-01-01T00:00:00Z</pfif:expiry_date>");
+    let past = person(
+        "p.org/2",
+        "<pfif:expiry_date>2026-05-01T12:00:00Z</pfif:expiry_date>",
+    );
+    let future = person(
+        "p.org/3",
+        "<pfif:expiry_date>2027-01-01T00:00:00Z</pfif:expiry_date>",
+    );
     let items = read(&feed(&[placeholder, past, future]));
-    assert!(matches!(&items[0].item, Item::Transaction(t) if matches!(t.action, Action::Expire { .. })));
-    assert!(matches!(&items[1].item, Item::Transaction(t) if matches!(t.action, Action::Expire { .. })));
+    assert!(
+        matches!(&items[0].item, Item::Transaction(t) if matches!(t.action, Action::Expire { .. }))
+    );
+    assert!(
+        matches!(&items[1].item, Item::Transaction(t) if matches!(t.action, Action::Expire { .. }))
+    );
     assert!(!items[1].warnings.is_empty());
     assert!(matches!(&items[2].item, Item::Entry(r) if r.expiry_date.is_some()));
 }
@@ -155,15 +225,23 @@ fn plain_pfif_documents_and_top_level_notes() {
     assert!(PfifFormat.detect(d.as_bytes()));
     let items = read(d);
     assert!(matches!(&items[0].item, Item::Entry(r) if r.id.native_id == "p.org/1"));
-    assert!(matches!(&items[1].item, Item::Transaction(t) if t.target.native_id == "p.org/1" && matches!(t.action, Action::Note { .. })));
+    assert!(
+        matches!(&items[1].item, Item::Transaction(t) if t.target.native_id == "p.org/1" && matches!(t.action, Action::Note { .. }))
+    );
 }
 
 #[test]
 fn detection() {
     assert!(PfifFormat.detect(feed(&[]).as_bytes()));
     assert!(!PfifFormat.detect(b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><title/></feed>"));
-    assert!(!PfifFormat.detect(b"<ch:ClearinghouseExchange xmlns:ch=\"urn:homeward:clearinghouse:1\"/>"));
-    assert_eq!(record_domain("gmcn-mx.example.org/person.1"), Some("gmcn-mx.example.org"));
+    assert!(
+        !PfifFormat
+            .detect(b"<ch:ClearinghouseExchange xmlns:ch=\"urn:homeward:clearinghouse:1\"/>")
+    );
+    assert_eq!(
+        record_domain("gmcn-mx.example.org/person.1"),
+        Some("gmcn-mx.example.org")
+    );
 }
 
 proptest::proptest! {

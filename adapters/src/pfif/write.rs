@@ -86,7 +86,11 @@ fn note_xml(o: &mut XmlOut, n: &Note, person: Option<&str>) {
     o.open("pfif:note");
     o.leaf("pfif:note_record_id", &n.note_record_id);
     leaf(o, "pfif:person_record_id", person);
-    leaf(o, "pfif:linked_person_record_id", n.linked_person_record_id.as_deref());
+    leaf(
+        o,
+        "pfif:linked_person_record_id",
+        n.linked_person_record_id.as_deref(),
+    );
     if let Some(t) = &n.entry_date {
         o.leaf("pfif:entry_date", &time(t));
     }
@@ -102,9 +106,21 @@ fn note_xml(o: &mut XmlOut, n: &Note, person: Option<&str>) {
     if let Some(s) = n.status {
         o.leaf("pfif:status", s.as_str());
     }
-    leaf(o, "pfif:email_of_found_person", n.email_of_found_person.as_deref());
-    leaf(o, "pfif:phone_of_found_person", n.phone_of_found_person.as_deref());
-    leaf(o, "pfif:last_known_location", n.last_known_location.as_deref());
+    leaf(
+        o,
+        "pfif:email_of_found_person",
+        n.email_of_found_person.as_deref(),
+    );
+    leaf(
+        o,
+        "pfif:phone_of_found_person",
+        n.phone_of_found_person.as_deref(),
+    );
+    leaf(
+        o,
+        "pfif:last_known_location",
+        n.last_known_location.as_deref(),
+    );
     o.leaf("pfif:text", n.text.as_deref().unwrap_or(""));
     leaf(o, "pfif:photo_url", n.photo_url.as_deref());
     o.close("pfif:note");
@@ -123,7 +139,10 @@ fn entry_open(o: &mut XmlOut, prid: &str, title: &str, author: &str, updated: &D
 /// Integers for `gmcn:height_cm` / `gmcn:weight_kg`.
 fn whole(v: &Range, field: &str, l: &mut Losses) -> String {
     if !v.is_exact() {
-        l.add(field, format!("range {}..{} written as its midpoint", v.min, v.max));
+        l.add(
+            field,
+            format!("range {}..{} written as its midpoint", v.min, v.max),
+        );
     }
     let m = v.mid();
     if m.fract() != 0.0 {
@@ -146,7 +165,9 @@ impl PfifWriter {
         o.open("pfif:person").leaf("pfif:person_record_id", prid);
         o.leaf(
             "pfif:entry_date",
-            entry.map_or_else(|| time(&self.ctx.now), str::to_string).as_str(),
+            entry
+                .map_or_else(|| time(&self.ctx.now), str::to_string)
+                .as_str(),
         );
         o.leaf("pfif:expiry_date", &time(expiry))
             .leaf("pfif:source_date", &time(&sd))
@@ -210,10 +231,10 @@ impl PfifWriter {
             if n.middle.is_some() || n.suffix.is_some() {
                 l.add("names[0].middle/suffix", "kept only inside full_name");
             }
-            if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed) {
-                if let Some(f) = &lat.full {
-                    full_lines.push(f.clone());
-                }
+            if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed)
+                && let Some(f) = &lat.full
+            {
+                full_lines.push(f.clone());
             }
         }
         for (i, n) in primaries.iter().skip(1) {
@@ -223,7 +244,10 @@ impl PfifWriter {
             } else {
                 full_lines.push(n.display());
                 if n.latin.as_ref().is_some_and(|x| !x.computed) {
-                    l.add(format!("names[{i}].latin"), "not written: only the first name's Latin form has a slot");
+                    l.add(
+                        format!("names[{i}].latin"),
+                        "not written: only the first name's Latin form has a slot",
+                    );
                 }
             }
             if n.middle.is_some() || n.suffix.is_some() {
@@ -243,10 +267,16 @@ impl PfifWriter {
             .collect();
         for (i, n) in r.names.iter().enumerate() {
             if n.role == NameRole::Alias {
-                l.add(format!("names[{i}].role"), "alias written as an alternate name");
+                l.add(
+                    format!("names[{i}].role"),
+                    "alias written as an alternate name",
+                );
             }
             if n.role != NameRole::Primary && (n.lang.is_some() || n.given.is_some()) {
-                l.add(format!("names[{i}]"), "alternate name kept as one line of text");
+                l.add(
+                    format!("names[{i}]"),
+                    "alternate name kept as one line of text",
+                );
             }
         }
         if !alternates.is_empty() {
@@ -275,7 +305,11 @@ impl PfifWriter {
         if let Some(d) = r.birth_dates.first() {
             o.leaf("pfif:date_of_birth", &d.to_string());
         }
-        l.not_held(r.birth_dates.len() > 1, "birth_dates[1..]", "PFIF holds one date of birth");
+        l.not_held(
+            r.birth_dates.len() > 1,
+            "birth_dates[1..]",
+            "PFIF holds one date of birth",
+        );
         if let Some(a) = &r.age {
             if a.min == a.max {
                 o.leaf("pfif:age", &a.min.to_string());
@@ -294,7 +328,11 @@ impl PfifWriter {
             leaf(o, "pfif:home_postal_code", h.postal_code.as_deref());
             leaf(o, "pfif:home_country", h.country.as_deref());
             l.not_held(h.name.is_some(), "home.name", "no slot");
-            l.not_held(h.lat.is_some() || h.lon.is_some(), "home.lat/lon", "no slot");
+            l.not_held(
+                h.lat.is_some() || h.lon.is_some(),
+                "home.lat/lon",
+                "no slot",
+            );
         }
         let primary_photo = r.photos.iter().position(|p| p.primary);
         if let Some(i) = primary_photo {
@@ -310,32 +348,39 @@ impl PfifWriter {
         // --- gmcn:case ---
         o.open("gmcn:case");
         if let Some(n) = first {
-            if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed) {
-                if lat.given.is_some() || lat.family.is_some() {
-                    let lang = r
-                        .extra
-                        .iter()
-                        .find(|e| e.format == NAME && e.key == LATIN_LANG_KEY)
-                        .map_or("und", |e| e.value.as_str());
-                    o.open_attrs(
-                        "gmcn:name",
-                        &[
-                            ("xml:lang", Some(lang)),
-                            ("script", Some("Latn")),
-                            ("given", lat.given.as_deref()),
-                            ("family", lat.family.as_deref()),
-                        ],
-                        true,
-                    );
-                }
+            if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed)
+                && (lat.given.is_some() || lat.family.is_some())
+            {
+                let lang = r
+                    .extra
+                    .iter()
+                    .find(|e| e.format == NAME && e.key == LATIN_LANG_KEY)
+                    .map_or("und", |e| e.value.as_str());
+                o.open_attrs(
+                    "gmcn:name",
+                    &[
+                        ("xml:lang", Some(lang)),
+                        ("script", Some("Latn")),
+                        ("given", lat.given.as_deref()),
+                        ("family", lat.family.as_deref()),
+                    ],
+                    true,
+                );
             }
             if let Some(s) = &n.script {
                 let shown = n.display();
                 if !shown.trim().is_empty() && s != translit::detect_script(&shown) {
-                    l.add("names[0].script", "not written: the first name's script is not held");
+                    l.add(
+                        "names[0].script",
+                        "not written: the first name's script is not held",
+                    );
                 }
             }
-            l.not_held(n.lang.is_some(), "names[0].lang", "the first name's language has no slot");
+            l.not_held(
+                n.lang.is_some(),
+                "names[0].lang",
+                "the first name's language has no slot",
+            );
         }
         for n in &gmcn_names {
             o.open_attrs(
@@ -358,11 +403,18 @@ impl PfifWriter {
                 continue;
             }
             if t.kind != TextKind::Description {
-                l.add(format!("texts[{i}].kind"), format!("{:?} text written as a description", t.kind));
+                l.add(
+                    format!("texts[{i}].kind"),
+                    format!("{:?} text written as a description", t.kind),
+                );
             }
-            o.open_attrs("gmcn:description", &[("xml:lang", t.lang.as_deref())], false)
-                .text(&t.text)
-                .close("gmcn:description");
+            o.open_attrs(
+                "gmcn:description",
+                &[("xml:lang", t.lang.as_deref())],
+                false,
+            )
+            .text(&t.text)
+            .close("gmcn:description");
         }
         if let Some(d) = &r.last_contact {
             o.leaf("gmcn:missing_since", &d.to_string());
@@ -372,10 +424,18 @@ impl PfifWriter {
             if p.name.is_none() && p.city.is_some() {
                 l.add("last_seen.city", "written as the place's name");
             } else {
-                l.not_held(p.city.is_some(), "last_seen.city", "no slot beside the place name");
+                l.not_held(
+                    p.city.is_some(),
+                    "last_seen.city",
+                    "no slot beside the place name",
+                );
             }
             l.not_held(p.street.is_some(), "last_seen.street", "no slot");
-            l.not_held(p.neighborhood.is_some(), "last_seen.neighborhood", "no slot");
+            l.not_held(
+                p.neighborhood.is_some(),
+                "last_seen.neighborhood",
+                "no slot",
+            );
             l.not_held(p.postal_code.is_some(), "last_seen.postal_code", "no slot");
             let lat = p.lat.map(decimal);
             let lon = p.lon.map(decimal);
@@ -412,7 +472,10 @@ impl PfifWriter {
             let place = mark_place(m);
             o.open_attrs(
                 "gmcn:mark",
-                &[("kind", Some(m.kind.ncic())), ("place", Some(place.as_str()))],
+                &[
+                    ("kind", Some(m.kind.ncic())),
+                    ("place", Some(place.as_str())),
+                ],
                 false,
             );
             if let Some(t) = &m.text {
@@ -426,7 +489,10 @@ impl PfifWriter {
         for (i, ph) in r.photos.iter().enumerate() {
             let is_primary = Some(i) == primary_photo;
             if ph.primary && !is_primary {
-                l.add(format!("photos[{i}].primary"), "only one identifying photo: written as a further photo");
+                l.add(
+                    format!("photos[{i}].primary"),
+                    "only one identifying photo: written as a further photo",
+                );
             }
             let has_meta = ph.sha256.is_some() || ph.media_type.is_some() || ph.taken.is_some();
             if !is_primary || has_meta {
@@ -445,7 +511,10 @@ impl PfifWriter {
         }
         for (i, e) in r.extra.iter().enumerate() {
             if e.format != NAME {
-                l.add(format!("extra[{i}]"), format!("not written: field `{}` of format {}", e.key, e.format));
+                l.add(
+                    format!("extra[{i}]"),
+                    format!("not written: field `{}` of format {}", e.key, e.format),
+                );
             } else if e.key != LATIN_LANG_KEY {
                 o.open_attrs("gmcn:extra", &[("key", Some(e.key.as_str()))], false)
                     .text(&e.value)
@@ -478,7 +547,9 @@ impl PfifWriter {
                 let reason = ev.and_then(|e| e.reason).unwrap_or(StatusReason::Located);
                 let note = Note {
                     note_record_id: format!("{prid}.status"),
-                    author_name: ev.and_then(|e| e.by.clone()).or(Some(self.ctx.sender.clone())),
+                    author_name: ev
+                        .and_then(|e| e.by.clone())
+                        .or(Some(self.ctx.sender.clone())),
                     source_date: Some(when),
                     author_made_contact: Some(true),
                     status: Some(NoteStatus::BelievedAlive),
@@ -487,7 +558,10 @@ impl PfifWriter {
                 };
                 note_xml(o, &note, None);
             }
-            Status::Active => l.add("status", "active, but the newest note says located: written as is"),
+            Status::Active => l.add(
+                "status",
+                "active, but the newest note says located: written as is",
+            ),
             other => l.add(
                 "status",
                 format!("not written: PFIF notes cannot say {other}"),
@@ -499,9 +573,16 @@ impl PfifWriter {
         let id = RecordId::new(t.target.source.clone(), t.target.native_id.clone());
         let prid = person_record_id(&id);
         l.not_held(t.target.name.is_some(), "target.name", "no slot");
-        l.not_held(t.target.case_number.is_some(), "target.case_number", "no slot");
+        l.not_held(
+            t.target.case_number.is_some(),
+            "target.case_number",
+            "no slot",
+        );
         let closing_note = |status_reason: Option<StatusReason>| Note {
-            note_record_id: format!("{prid}.{}", t.source_updated_at.unwrap_or(self.ctx.now).timestamp()),
+            note_record_id: format!(
+                "{prid}.{}",
+                t.source_updated_at.unwrap_or(self.ctx.now).timestamp()
+            ),
             author_name: t.by.clone().or(Some(self.ctx.sender.clone())),
             source_date: Some(t.source_updated_at.unwrap_or(self.ctx.now)),
             author_made_contact: Some(true),
@@ -515,8 +596,14 @@ impl PfifWriter {
         let note = match &t.action {
             Action::Note { note } => (**note).clone(),
             Action::Locate => closing_note(t.reason),
-            Action::Clear { identified_as, identified_name } => {
-                l.add("action", "clear written as a believed_alive note with contact (reads back as located)");
+            Action::Clear {
+                identified_as,
+                identified_name,
+            } => {
+                l.add(
+                    "action",
+                    "clear written as a believed_alive note with contact (reads back as located)",
+                );
                 l.not_held(identified_as.is_some(), "identified_as", "no slot");
                 l.not_held(identified_name.is_some(), "identified_name", "no slot");
                 closing_note(t.reason)
@@ -544,7 +631,13 @@ impl PfifWriter {
             }
         };
         let updated = note.source_date.unwrap_or(self.ctx.now);
-        entry_open(o, &note.note_record_id, &format!("note on {prid}"), &self.ctx.sender, &updated);
+        entry_open(
+            o,
+            &note.note_record_id,
+            &format!("note on {prid}"),
+            &self.ctx.sender,
+            &updated,
+        );
         note_xml(o, &note, Some(&prid));
         o.close("entry").raw("\n");
         true
@@ -567,7 +660,11 @@ fn photo(o: &mut XmlOut, p: &Photo) {
 
 /// Fields PFIF and `gmcn:case` have no slot for.
 fn record_losses(r: &Record, l: &mut Losses) {
-    l.not_held(r.kind != Kind::Missing, "kind", "PFIF holds missing persons; reads back as missing");
+    l.not_held(
+        r.kind != Kind::Missing,
+        "kind",
+        "PFIF holds missing persons; reads back as missing",
+    );
     l.not_held(r.agency.name.is_some(), "agency.name", "no slot");
     l.not_held(r.agency.ori.is_some(), "agency.ori", "no slot");
     l.not_held(r.case_number.is_some(), "case_number", "no slot");
@@ -587,8 +684,16 @@ fn record_losses(r: &Record, l: &mut Losses) {
     l.not_held(r.body_parts.is_some(), "body_parts", "no slot");
     l.not_held(r.blood_type.is_some(), "blood_type", "no slot");
     l.not_held(r.circumcision.is_some(), "circumcision", "no slot");
-    l.not_held(r.fingerprint_class.is_some(), "fingerprint_class", "no slot");
-    l.not_held(r.fingerprints_available.is_some(), "fingerprints_available", "no slot");
+    l.not_held(
+        r.fingerprint_class.is_some(),
+        "fingerprint_class",
+        "no slot",
+    );
+    l.not_held(
+        r.fingerprints_available.is_some(),
+        "fingerprints_available",
+        "no slot",
+    );
     l.not_held(r.dna_available.is_some(), "dna_available", "no slot");
     l.not_held(!r.jewellery.is_empty(), "jewellery", "no slot");
     l.not_held(!r.identifiers.is_empty(), "identifiers", "no slot");
@@ -604,7 +709,11 @@ fn record_losses(r: &Record, l: &mut Losses) {
             .notes
             .iter()
             .any(|n| n.linked_person_record_id.as_deref() == Some(link.as_str()));
-        l.not_held(!in_note, &format!("linked_records[{i}]"), "PFIF links records only through notes");
+        l.not_held(
+            !in_note,
+            &format!("linked_records[{i}]"),
+            "PFIF links records only through notes",
+        );
     }
 }
 
@@ -626,25 +735,29 @@ impl Writer for PfifWriter {
             Some(c) => format!("{url}?min_entry_date={}", time(c)),
             None => url,
         };
-        o.open_attrs("link", &[("rel", Some("self")), ("href", Some(href.as_str()))], true);
+        o.open_attrs(
+            "link",
+            &[("rel", Some("self")), ("href", Some(href.as_str()))],
+            true,
+        );
         o.raw("\n");
         out.write_all(o.buf.as_bytes())?;
         Ok(())
     }
 
     fn record(&mut self, out: &mut dyn Write, r: &Record) -> Result<Vec<Loss>, WriteError> {
-        if let (Some(c), Some(d)) = (self.min_entry_date, entry_date(r)) {
-            if d < c {
-                return Ok(Vec::new());
-            }
+        if let (Some(c), Some(d)) = (self.min_entry_date, entry_date(r))
+            && d < c
+        {
+            return Ok(Vec::new());
         }
         let mut l = Losses {
             id: r.id.clone(),
             list: Vec::new(),
         };
         let mut o = XmlOut::new();
-        let expired = r.status == Status::Expired
-            || r.expiry_date.is_some_and(|e| e <= self.ctx.now);
+        let expired =
+            r.status == Status::Expired || r.expiry_date.is_some_and(|e| e <= self.ctx.now);
         if expired {
             let expiry = r.expiry_date.unwrap_or(self.ctx.now);
             let ed = entry_date(r).map(|d| time(&d));

@@ -17,8 +17,8 @@ mod tests;
 pub use read::XmlReader;
 pub use write::XmlWriter;
 
-pub use read::sender_may_send_unclaimed;
 pub(crate) use read::parse_mark_place;
+pub use read::sender_may_send_unclaimed;
 pub(crate) use write::mark_place;
 
 pub const NAME: &str = "xml";
@@ -59,11 +59,17 @@ pub enum ReportError {
     OutOfRange { field: String, value: String },
     #[error("{field} is required")]
     Missing { field: String },
-    #[error("unclaimed-person reports are accepted only from medical examiners and coroners; sender `{sender}` is neither")]
+    #[error(
+        "unclaimed-person reports are accepted only from medical examiners and coroners; sender `{sender}` is neither"
+    )]
     UnclaimedNotAllowed { sender: String },
-    #[error("no sender: the document has no ch:ExchangeHeader/ch:SenderIdentification before this report and no source was configured")]
+    #[error(
+        "no sender: the document has no ch:ExchangeHeader/ch:SenderIdentification before this report and no source was configured"
+    )]
     NoSender,
-    #[error("`{0}` is not a report (expected ch:MissingPersonReport, ch:UnidentifiedPersonReport or ch:UnclaimedPersonReport)")]
+    #[error(
+        "`{0}` is not a report (expected ch:MissingPersonReport, ch:UnidentifiedPersonReport or ch:UnclaimedPersonReport)"
+    )]
     UnknownElement(String),
     #[error("{field}: {reason}")]
     Malformed { field: String, reason: String },

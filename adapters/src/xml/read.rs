@@ -4,9 +4,9 @@ use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
 use homeward_schemas::{
-    Action, AgeRange, Condition, Dental, EyeColor, Extra, HairColor, Kind, Mark, MarkKind, Name,
-    NameRole, PartialDate, Photo, Place, Race, Range, Record, Sex, Side, StatusReason,
-    TargetRef, Text, TextKind, Transaction, is_body_parts_status,
+    Action, AgeRange, Condition, Dental, Extra, EyeColor, HairColor, Kind, Mark, MarkKind, Name,
+    NameRole, PartialDate, Photo, Place, Race, Range, Record, Sex, Side, StatusReason, TargetRef,
+    Text, TextKind, Transaction, is_body_parts_status,
     units::{inches_to_cm, pounds_to_kg},
 };
 
@@ -140,7 +140,12 @@ impl<R: BufRead> Reports<R> {
             return ReadItem::rejected(NAME, Some(&field), reason, position, child.raw);
         }
         let mut warnings = Vec::new();
-        match parse_report(&child.node, &self.ctx, self.sender.as_deref(), &mut warnings) {
+        match parse_report(
+            &child.node,
+            &self.ctx,
+            self.sender.as_deref(),
+            &mut warnings,
+        ) {
             Ok(Parsed::Entry(r)) => {
                 let mut item = ReadItem::entry(*r, position, child.raw);
                 item.warnings = warnings;
@@ -286,8 +291,14 @@ fn parse_report(
             }
             (Some(CH_NS), "EstimatedHeightRange") if kind == Kind::Unidentified => {
                 body = true;
-                let min = c.child(CH_NS, "MinimumCentimeters").map(measure_number).transpose()?;
-                let max = c.child(CH_NS, "MaximumCentimeters").map(measure_number).transpose()?;
+                let min = c
+                    .child(CH_NS, "MinimumCentimeters")
+                    .map(measure_number)
+                    .transpose()?;
+                let max = c
+                    .child(CH_NS, "MaximumCentimeters")
+                    .map(measure_number)
+                    .transpose()?;
                 rec.height_cm = range(c, min, max)?;
             }
             (Some(CH_NS), "EstimatedWeightKilograms") if kind == Kind::Unidentified => {
@@ -296,8 +307,14 @@ fn parse_report(
             }
             (Some(CH_NS), "EstimatedWeightRange") if kind == Kind::Unidentified => {
                 body = true;
-                let min = c.child(CH_NS, "MinimumKilograms").map(measure_number).transpose()?;
-                let max = c.child(CH_NS, "MaximumKilograms").map(measure_number).transpose()?;
+                let min = c
+                    .child(CH_NS, "MinimumKilograms")
+                    .map(measure_number)
+                    .transpose()?;
+                let max = c
+                    .child(CH_NS, "MaximumKilograms")
+                    .map(measure_number)
+                    .transpose()?;
                 rec.weight_kg = range(c, min, max)?;
             }
             (Some(CH_NS), "DateFound") if kind == Kind::Unidentified => {
@@ -314,8 +331,7 @@ fn parse_report(
             }
             (Some(CH_NS), "Condition") if kind == Kind::Unidentified => {
                 body = true;
-                rec.condition =
-                    Some(Condition::from_name(c.trimmed()).ok_or_else(|| unknown(c))?);
+                rec.condition = Some(Condition::from_name(c.trimmed()).ok_or_else(|| unknown(c))?);
             }
             (Some(CH_NS), "BodyPartsStatus") if kind == Kind::Unidentified => {
                 body = true;
@@ -546,24 +562,32 @@ impl Parser<'_> {
                 }
                 (Some(NC_NS), "LocationName") => place.name = non_empty(c.trimmed()),
                 (Some(NC_NS), "Location2DGeospatialCoordinate") => {
-                    let deg = |outer: &str, inner: &str, lim: f64| -> Result<Option<f64>, ReportError> {
-                        let Some(v) = c.child(NC_NS, outer).and_then(|o| o.child(NC_NS, inner)) else {
-                            return Ok(None);
+                    let deg =
+                        |outer: &str, inner: &str, lim: f64| -> Result<Option<f64>, ReportError> {
+                            let Some(v) = c.child(NC_NS, outer).and_then(|o| o.child(NC_NS, inner))
+                            else {
+                                return Ok(None);
+                            };
+                            let x = parse_decimal(v.trimmed()).ok_or_else(|| {
+                                ReportError::BadNumber {
+                                    field: format!("nc:{outer}/nc:{inner}"),
+                                    value: v.trimmed().to_string(),
+                                }
+                            })?;
+                            if x.abs() > lim {
+                                return Err(ReportError::OutOfRange {
+                                    field: format!("nc:{outer}/nc:{inner}"),
+                                    value: v.trimmed().to_string(),
+                                });
+                            }
+                            Ok(Some(x))
                         };
-                        let x = parse_decimal(v.trimmed()).ok_or_else(|| ReportError::BadNumber {
-                            field: format!("nc:{outer}/nc:{inner}"),
-                            value: v.trimmed().to_string(),
-                        })?;
-                        if x.abs() > lim {
-                            return Err(ReportError::OutOfRange {
-                                field: format!("nc:{outer}/nc:{inner}"),
-                                value: v.trimmed().to_string(),
-                            });
-                        }
-                        Ok(Some(x))
-                    };
                     place.lat = deg("GeographicCoordinateLatitude", "LatitudeDegreeValue", 90.0)?;
-                    place.lon = deg("GeographicCoordinateLongitude", "LongitudeDegreeValue", 180.0)?;
+                    place.lon = deg(
+                        "GeographicCoordinateLongitude",
+                        "LongitudeDegreeValue",
+                        180.0,
+                    )?;
                 }
                 _ => self.extra(&n.qname, c),
             }
@@ -610,7 +634,11 @@ impl Parser<'_> {
                     rec.sex = Some(Sex::from_niem(c.trimmed()).ok_or_else(|| unknown(c))?)
                 }
                 (Some(NC_NS), "PersonHeightMeasure") => {
-                    let v = measure(c, &[("centimeter", 1.0), ("inch", 0.0)], "centimeter or inch")?;
+                    let v = measure(
+                        c,
+                        &[("centimeter", 1.0), ("inch", 0.0)],
+                        "centimeter or inch",
+                    )?;
                     rec.height_cm = Some(Range::exact(v));
                 }
                 (Some(NC_NS), "PersonWeightMeasure") => {
@@ -717,7 +745,11 @@ fn years(n: &Node) -> Result<u16, ReportError> {
         })
 }
 
-fn age_range(n: &Node, min: Option<u16>, max: Option<u16>) -> Result<Option<AgeRange>, ReportError> {
+fn age_range(
+    n: &Node,
+    min: Option<u16>,
+    max: Option<u16>,
+) -> Result<Option<AgeRange>, ReportError> {
     let (min, max) = match (min, max) {
         (None, None) => return Ok(None),
         (Some(a), None) => (a, a),
@@ -855,4 +887,3 @@ fn is_state_code(s: &str) -> bool {
 fn is_country_code(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
 }
-

@@ -60,7 +60,10 @@ fn one_bad(bad: String, expect: &str) {
     assert_eq!(items.len(), 3, "{items:?}");
     assert!(reason(&items[1]).contains(expect), "{}", reason(&items[1]));
     assert_eq!(items[1].raw, bad.trim_end().as_bytes());
-    assert_eq!(items[1].position.byte_offset, Some((HEAD.len() + good1.len()) as u64));
+    assert_eq!(
+        items[1].position.byte_offset,
+        Some((HEAD.len() + good1.len()) as u64)
+    );
     assert_eq!(items[1].position.index, Some(1));
     assert_eq!(ids(&items), ["G-1", "G-2"]);
 }
@@ -76,8 +79,10 @@ fn hostile_missing_case_identification() {
 #[test]
 fn hostile_bad_calendar_date() {
     one_bad(
-        missing("B", "<nc:PersonBirthDate><nc:Date>2023-02-29</nc:Date></nc:PersonBirthDate>")
-            .replace("<nc:PersonName>", "<nc:PersonName>"),
+        missing(
+            "B",
+            "<nc:PersonBirthDate><nc:Date>2023-02-29</nc:Date></nc:PersonBirthDate>",
+        ),
         "2023-02-29",
     );
 }
@@ -85,7 +90,10 @@ fn hostile_bad_calendar_date() {
 #[test]
 fn hostile_date_of_the_wrong_shape() {
     one_bad(
-        missing("B", "<nc:PersonBirthDate><nc:Date>2023-02</nc:Date></nc:PersonBirthDate>"),
+        missing(
+            "B",
+            "<nc:PersonBirthDate><nc:Date>2023-02</nc:Date></nc:PersonBirthDate>",
+        ),
         "is not a date",
     );
     one_bad(
@@ -210,7 +218,11 @@ fn hostile_billion_laughs_is_refused_unexpanded() {
     let items = read(&d);
     assert_eq!(items.len(), 1);
     assert!(reason(&items[0]).contains("DOCTYPE"));
-    assert_eq!(items[0].raw, d.as_bytes(), "the refused document is kept whole");
+    assert_eq!(
+        items[0].raw,
+        d.as_bytes(),
+        "the refused document is kept whole"
+    );
 }
 
 #[test]
@@ -242,7 +254,11 @@ fn hostile_wrong_namespace_and_unknown_root() {
     );
     let items = read(&d);
     assert_eq!(items.len(), 1);
-    assert!(reason(&items[0]).contains("unknown root element ch:ClearinghouseExchange (namespace urn:example:other)"));
+    assert!(
+        reason(&items[0]).contains(
+            "unknown root element ch:ClearinghouseExchange (namespace urn:example:other)"
+        )
+    );
     assert_eq!(items[0].raw, d.as_bytes());
     let items = read("<html><body/></html>");
     assert!(reason(&items[0]).contains("unknown root element html"));
@@ -259,7 +275,10 @@ fn hostile_oversize_document_keeps_reports_before_the_limit() {
     };
     let items = read_with(d.as_bytes(), ctx);
     let last = items.last().map(reason).unwrap_or_default();
-    assert!(last.contains("exceeds the size limit of 4096 bytes"), "{last}");
+    assert!(
+        last.contains("exceeds the size limit of 4096 bytes"),
+        "{last}"
+    );
     let n = ids(&items).len();
     assert!(n > 3 && n < 50, "{n}");
     assert!(items.last().is_some_and(|i| i.raw.len() <= 4096));
@@ -267,7 +286,10 @@ fn hostile_oversize_document_keeps_reports_before_the_limit() {
 
 #[test]
 fn hostile_oversize_report_is_rejected_alone() {
-    let big = missing("BIG", &"<nc:PersonDescriptionText>xxxxxxxxxx</nc:PersonDescriptionText>".repeat(300));
+    let big = missing(
+        "BIG",
+        &"<nc:PersonDescriptionText>xxxxxxxxxx</nc:PersonDescriptionText>".repeat(300),
+    );
     let d = doc(&[missing("A", ""), big, missing("C", "")]);
     let mut ctx = ReadContext::new("t");
     ctx.limits = Limits {
@@ -283,7 +305,10 @@ fn hostile_oversize_report_is_rejected_alone() {
 
 #[test]
 fn hostile_not_well_formed_and_non_utf8() {
-    let d = doc(&[missing("A", ""), missing("B", "").replace("</nc:PersonName>", "</nc:PersonNam>")]);
+    let d = doc(&[
+        missing("A", ""),
+        missing("B", "").replace("</nc:PersonName>", "</nc:PersonNam>"),
+    ]);
     let items = read(&d);
     assert_eq!(ids(&items), ["A"]);
     assert!(reason(&items[1]).contains("not well-formed"));
@@ -304,7 +329,10 @@ fn imperial_units_are_converted_and_unknown_elements_kept() {
     };
     assert!((r.height_cm.map(|h| h.min).unwrap_or_default() - 177.8).abs() < 1e-9);
     assert!((r.weight_kg.map(|h| h.min).unwrap_or_default() - 45.359237).abs() < 1e-9);
-    assert_eq!(r.extra[0].key, "j:MissingPerson/nc:RoleOfPerson/nc:PersonSkinToneText");
+    assert_eq!(
+        r.extra[0].key,
+        "j:MissingPerson/nc:RoleOfPerson/nc:PersonSkinToneText"
+    );
     assert_eq!(r.extra[0].value, "olive");
     assert!(!items[0].warnings.is_empty());
     assert_eq!(r.format.as_deref(), Some("xml"));
@@ -327,11 +355,16 @@ fn actions_become_transactions() {
     assert!(matches!(t.action, Action::Clear { .. }));
     assert_eq!(t.date.map(|d| d.to_string()).as_deref(), Some("2026-04-01"));
     assert_eq!(t.target.kind, Some(Kind::Missing));
-    assert!(!items[0].warnings.is_empty(), "ignored body is warned about");
+    assert!(
+        !items[0].warnings.is_empty(),
+        "ignored body is warned about"
+    );
     let Item::Transaction(m) = &items[1].item else {
         panic!()
     };
-    assert!(matches!(&m.action, Action::Modify { full: true, patch } if patch.status == Status::Active));
+    assert!(
+        matches!(&m.action, Action::Modify { full: true, patch } if patch.status == Status::Active)
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use homeward_schemas::{
-    Action, Kind, Mark, Name, NameRole, PartialDate, Place, Range, Record, RecordId, Side,
-    Status, StatusReason, TextKind, Transaction, translit,
+    Action, Kind, Mark, Name, NameRole, PartialDate, Place, Range, Record, RecordId, Side, Status,
+    StatusReason, TextKind, Transaction, translit,
 };
 
 use super::{CH_NS, ISO_NS, J_NS, NAME, NC_NS, STRUCTURES_NS};
@@ -110,7 +110,8 @@ fn date_type(o: &mut XmlOut, element: &str, d: &PartialDate) {
 fn location(o: &mut XmlOut, element: &str, p: &Place, field: &str, l: &mut Losses<'_>) {
     o.open(element);
     if p.city.is_some() || p.region.is_some() || p.country.is_some() || p.postal_code.is_some() {
-        o.open("nc:Address").opt_leaf("nc:AddressCityName", p.city.as_deref());
+        o.open("nc:Address")
+            .opt_leaf("nc:AddressCityName", p.city.as_deref());
         if let Some(r) = &p.region {
             o.open("nc:AddressState")
                 .leaf("iso_3166:StateCode", r)
@@ -143,7 +144,11 @@ fn location(o: &mut XmlOut, element: &str, p: &Place, field: &str, l: &mut Losse
     }
     o.opt_leaf("nc:LocationName", p.name.as_deref());
     o.close(element);
-    l.not_held(p.street.is_some(), &format!("{field}.street"), "no street slot");
+    l.not_held(
+        p.street.is_some(),
+        &format!("{field}.street"),
+        "no street slot",
+    );
     l.not_held(
         p.neighborhood.is_some(),
         &format!("{field}.neighborhood"),
@@ -181,33 +186,40 @@ fn names(o: &mut XmlOut, r: &Record, l: &mut Losses<'_>) {
             );
         }
         let shown = n.display();
-        if let Some(s) = &n.script {
-            if !shown.trim().is_empty() && s != translit::detect_script(&shown) {
-                l.add(format!("names[{i}].script"), "not written: XML has no script slot");
-            }
+        if let Some(s) = &n.script
+            && !shown.trim().is_empty()
+            && s != translit::detect_script(&shown)
+        {
+            l.add(
+                format!("names[{i}].script"),
+                "not written: XML has no script slot",
+            );
         }
-        if let Some(lat) = &n.latin {
-            if !lat.computed {
-                let latin = Name {
-                    role: NameRole::Primary,
-                    full: lat.full.clone(),
-                    given: lat.given.clone(),
-                    family: lat.family.clone(),
-                    ..Name::default()
-                };
-                name_parts(o, &latin);
-                l.add(
-                    format!("names[{i}].latin"),
-                    "written as a separate nc:PersonName: XML does not link it to the original script",
-                );
-            }
+        if let Some(lat) = &n.latin
+            && !lat.computed
+        {
+            let latin = Name {
+                role: NameRole::Primary,
+                full: lat.full.clone(),
+                given: lat.given.clone(),
+                family: lat.family.clone(),
+                ..Name::default()
+            };
+            name_parts(o, &latin);
+            l.add(
+                format!("names[{i}].latin"),
+                "written as a separate nc:PersonName: XML does not link it to the original script",
+            );
         }
     }
 }
 
 fn measure(o: &mut XmlOut, element: &str, v: &Range, unit: &str, field: &str, l: &mut Losses<'_>) {
     if !v.is_exact() {
-        l.add(field, format!("range {}..{} written as its midpoint", v.min, v.max));
+        l.add(
+            field,
+            format!("range {}..{} written as its midpoint", v.min, v.max),
+        );
     }
     o.open(element)
         .leaf("nc:MeasureDecimalValue", &decimal(v.mid()))
@@ -253,9 +265,13 @@ fn body(o: &mut XmlOut, r: &Record, l: &mut Losses<'_>) {
                 date_type(o, "nc:PersonBirthDate", d);
             }
             for t in r.texts.iter().filter(|t| t.kind == TextKind::Description) {
-                o.open_attrs("nc:PersonDescriptionText", &[("xml:lang", t.lang.as_deref())], false)
-                    .text(&t.text)
-                    .close("nc:PersonDescriptionText");
+                o.open_attrs(
+                    "nc:PersonDescriptionText",
+                    &[("xml:lang", t.lang.as_deref())],
+                    false,
+                )
+                .text(&t.text)
+                .close("nc:PersonDescriptionText");
             }
             for p in &r.photos {
                 o.open("nc:PersonDigitalImage")
@@ -310,7 +326,11 @@ fn body(o: &mut XmlOut, r: &Record, l: &mut Losses<'_>) {
                     .leaf("ch:MinimumYears", &a.min.to_string())
                     .leaf("ch:MaximumYears", &a.max.to_string())
                     .close("ch:EstimatedAgeRange");
-                l.not_held(a.as_of.is_some(), "age.as_of", "no slot for the age's reference date");
+                l.not_held(
+                    a.as_of.is_some(),
+                    "age.as_of",
+                    "no slot for the age's reference date",
+                );
             }
             if let Some(h) = &r.height_cm {
                 o.open("ch:EstimatedHeightRange")
@@ -345,7 +365,10 @@ fn body(o: &mut XmlOut, r: &Record, l: &mut Losses<'_>) {
                 o.leaf("ch:DentalCharacteristics", &d.code());
             }
             if let Some(b) = r.dna_available {
-                o.leaf("ch:DNASampleAvailableIndicator", if b { "true" } else { "false" });
+                o.leaf(
+                    "ch:DNASampleAvailableIndicator",
+                    if b { "true" } else { "false" },
+                );
             }
             if let Some(b) = r.fingerprints_available {
                 o.leaf(
@@ -382,7 +405,11 @@ fn record_losses(r: &Record, l: &mut Losses<'_>) {
     let why = format!("no slot in a {kind} report");
     l.not_held(r.agency.code.is_some(), "agency.code", "no slot");
     l.not_held(r.agency.country.is_some(), "agency.country", "no slot");
-    l.not_held(r.case_number.is_some(), "case_number", "no slot (the case identification is the native id)");
+    l.not_held(
+        r.case_number.is_some(),
+        "case_number",
+        "no slot (the case identification is the native id)",
+    );
     l.not_held(r.entry_category.is_some(), "entry_category", "no slot");
     l.not_held(r.missing_type.is_some(), "missing_type", "no slot");
     l.not_held(r.circumstance.is_some(), "circumstance", "no slot");
@@ -406,17 +433,37 @@ fn record_losses(r: &Record, l: &mut Losses<'_>) {
     l.not_held(!u && r.body_parts.is_some(), "body_parts", &why);
     l.not_held(r.blood_type.is_some(), "blood_type", "no slot");
     l.not_held(r.circumcision.is_some(), "circumcision", "no slot");
-    l.not_held(r.fingerprint_class.is_some(), "fingerprint_class", "no slot");
-    l.not_held(!u && r.fingerprints_available.is_some(), "fingerprints_available", &why);
+    l.not_held(
+        r.fingerprint_class.is_some(),
+        "fingerprint_class",
+        "no slot",
+    );
+    l.not_held(
+        !u && r.fingerprints_available.is_some(),
+        "fingerprints_available",
+        &why,
+    );
     l.not_held(!u && r.dna_available.is_some(), "dna_available", &why);
     l.not_held(!r.jewellery.is_empty(), "jewellery", "no slot");
     l.not_held(!r.identifiers.is_empty(), "identifiers", "no slot");
     l.not_held(r.caution.is_some(), "caution", "no slot");
     l.not_held(!m && !r.photos.is_empty(), "photos", &why);
     for (i, p) in r.photos.iter().enumerate().filter(|_| m) {
-        l.not_held(p.sha256.is_some(), &format!("photos[{i}].sha256"), "no digest slot");
-        l.not_held(p.media_type.is_some(), &format!("photos[{i}].media_type"), "no media type slot");
-        l.not_held(p.taken.is_some(), &format!("photos[{i}].taken"), "no date slot");
+        l.not_held(
+            p.sha256.is_some(),
+            &format!("photos[{i}].sha256"),
+            "no digest slot",
+        );
+        l.not_held(
+            p.media_type.is_some(),
+            &format!("photos[{i}].media_type"),
+            "no media type slot",
+        );
+        l.not_held(
+            p.taken.is_some(),
+            &format!("photos[{i}].taken"),
+            "no date slot",
+        );
         if p.primary != (i == 0) {
             l.add(
                 format!("photos[{i}].primary"),
@@ -426,7 +473,11 @@ fn record_losses(r: &Record, l: &mut Losses<'_>) {
     }
     for (i, t) in r.texts.iter().enumerate() {
         let held = m && t.kind != TextKind::Remarks;
-        l.not_held(!held, &format!("texts[{i}]"), &format!("no slot for {:?} text in a {kind} report", t.kind));
+        l.not_held(
+            !held,
+            &format!("texts[{i}]"),
+            &format!("no slot for {:?} text in a {kind} report", t.kind),
+        );
     }
     l.not_held(!m && r.last_contact.is_some(), "last_contact", &why);
     l.not_held(!u && r.found_date.is_some(), "found_date", &why);
@@ -440,17 +491,29 @@ fn record_losses(r: &Record, l: &mut Losses<'_>) {
     l.not_held(!r.linked_records.is_empty(), "linked_records", "no slot");
     l.not_held(r.identified_as.is_some(), "identified_as", "no slot");
     l.not_held(r.expiry_date.is_some(), "expiry_date", "no slot");
-    l.not_held(!r.provenance.is_empty(), "provenance", "no slot for PFIF provenance");
+    l.not_held(
+        !r.provenance.is_empty(),
+        "provenance",
+        "no slot for PFIF provenance",
+    );
     for (i, e) in r.extra.iter().enumerate() {
-        l.not_held(e.format != NAME, &format!("extra[{i}]"), &format!("field `{}` of format {}", e.key, e.format));
+        l.not_held(
+            e.format != NAME,
+            &format!("extra[{i}]"),
+            &format!("field `{}` of format {}", e.key, e.format),
+        );
     }
 }
 
 fn additional(o: &mut XmlOut, extras: &[homeward_schemas::Extra]) {
     for e in extras.iter().filter(|e| e.format == NAME) {
-        o.open_attrs("ch:AdditionalField", &[("name", Some(e.key.as_str()))], false)
-            .text(&e.value)
-            .close("ch:AdditionalField");
+        o.open_attrs(
+            "ch:AdditionalField",
+            &[("name", Some(e.key.as_str()))],
+            false,
+        )
+        .text(&e.value)
+        .close("ch:AdditionalField");
     }
 }
 
@@ -496,8 +559,16 @@ impl XmlWriter {
                 identified_as,
                 identified_name,
             } => {
-                l.not_held(identified_as.is_some(), "identified_as", "no slot in a clear report");
-                l.not_held(identified_name.is_some(), "identified_name", "no slot in a clear report");
+                l.not_held(
+                    identified_as.is_some(),
+                    "identified_as",
+                    "no slot in a clear report",
+                );
+                l.not_held(
+                    identified_name.is_some(),
+                    "identified_name",
+                    "no slot in a clear report",
+                );
                 "clear"
             }
             Action::Modify { patch, full } => {
@@ -523,7 +594,11 @@ impl XmlWriter {
         };
         let kind = t.target.kind.unwrap_or(Kind::Missing);
         l.not_held(t.target.name.is_some(), "target.name", "no slot");
-        l.not_held(t.target.case_number.is_some(), "target.case_number", "no slot");
+        l.not_held(
+            t.target.case_number.is_some(),
+            "target.case_number",
+            "no slot",
+        );
         let find = |k: &str| {
             t.extra
                 .iter()
@@ -558,7 +633,11 @@ impl XmlWriter {
             .cloned()
             .collect();
         for (i, e) in rest.iter().enumerate() {
-            l.not_held(e.format != NAME, &format!("extra[{i}]"), &format!("field `{}` of format {}", e.key, e.format));
+            l.not_held(
+                e.format != NAME,
+                &format!("extra[{i}]"),
+                &format!("field `{}` of format {}", e.key, e.format),
+            );
         }
         additional(o, &rest);
         o.close(el);
@@ -628,7 +707,10 @@ impl Writer for XmlWriter {
             return Ok(l.list);
         }
         if r.kind != Kind::Unidentified && r.names.is_empty() {
-            l.add("names", "not written: a missing or unclaimed report needs a name");
+            l.add(
+                "names",
+                "not written: a missing or unclaimed report needs a name",
+            );
             return Ok(l.list);
         }
         self.source_loss(&r.id, &r.id.source, &mut l);
@@ -636,15 +718,29 @@ impl Writer for XmlWriter {
         let mut o = XmlOut::new();
         self.entry(&mut o, r, "enter", &mut l);
         if let Some(t) = closing_transaction(r) {
-            let events = r.status_history.iter().filter(|e| e.status != Status::Active).count();
+            let events = r
+                .status_history
+                .iter()
+                .filter(|e| e.status != Status::Active)
+                .count();
             if events > 1 {
-                l.add("status_history", "only the event that set the current status is written");
+                l.add(
+                    "status_history",
+                    "only the event that set the current status is written",
+                );
             }
             if r.status == Status::Identified {
-                l.add("status", "identified written as a clear with reason IDENTIFIED");
+                l.add(
+                    "status",
+                    "identified written as a clear with reason IDENTIFIED",
+                );
             }
             if let Some(ev) = r.status_history.iter().rev().find(|e| e.status == r.status) {
-                l.not_held(ev.note_record_id.is_some(), "status_history.note_record_id", "no slot");
+                l.not_held(
+                    ev.note_record_id.is_some(),
+                    "status_history.note_record_id",
+                    "no slot",
+                );
             }
             self.status_report(&mut o, &t, &mut l);
         }

@@ -10,11 +10,15 @@ use homeward_adapters::{Item, Loss, ReadContext, ReadItem, Registry, WriteContex
 use homeward_schemas::*;
 
 pub fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 5, 2, 10, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 5, 2, 10, 0, 0)
+        .single()
+        .expect("time")
 }
 
 /// Reads `bytes` with format `name`.
@@ -34,7 +38,9 @@ pub fn accepted(items: Vec<ReadItem>) -> (Vec<Record>, Vec<Transaction>) {
         match i.item {
             Item::Entry(e) => r.push(*e),
             Item::Transaction(x) => tx.push(*x),
-            Item::Rejected(rej) => panic!("rejected at {}: {:?} {}", i.position, rej.field, rej.reason),
+            Item::Rejected(rej) => {
+                panic!("rejected at {}: {:?} {}", i.position, rej.field, rej.reason)
+            }
         }
     }
     (r, tx)
@@ -129,7 +135,12 @@ pub fn xmllint(args: &[&str], files: &[PathBuf]) {
         assert!(
             out.status.success(),
             "xmllint {args:?} failed:\n{}",
-            stderr.lines().filter(|l| !l.ends_with(" validates")).take(40).collect::<Vec<_>>().join("\n")
+            stderr
+                .lines()
+                .filter(|l| !l.ends_with(" validates"))
+                .take(40)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -152,7 +163,9 @@ pub fn missing_persons(doc: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = doc;
     while let Some(a) = rest.find("<j:MissingPerson>") {
-        let Some(b) = rest[a..].find("</j:MissingPerson>") else { break };
+        let Some(b) = rest[a..].find("</j:MissingPerson>") else {
+            break;
+        };
         let end = a + b + "</j:MissingPerson>".len();
         let el = &rest[a..end];
         out.push(format!(
@@ -166,23 +179,27 @@ pub fn missing_persons(doc: &str) -> Vec<String> {
 
 /// A PFIF Atom feed we wrote, as a `pfif:pfif` document (Atom entries unwrapped).
 pub fn unwrap_atom(doc: &str) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.4\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.4\">\n",
+    );
     let mut rest = doc;
     while let Some(a) = rest.find("<entry>") {
-        let Some(b) = rest[a..].find("</entry>") else { break };
+        let Some(b) = rest[a..].find("</entry>") else {
+            break;
+        };
         let entry = &rest[a..a + b];
         for tag in ["pfif:person", "pfif:note"] {
             let open = format!("<{tag}>");
             let close = format!("</{tag}>");
-            if let Some(s) = entry.find(&open) {
-                if let Some(e) = entry.rfind(&close) {
-                    // a person's nested notes stay inside it
-                    if tag == "pfif:note" && entry.contains("<pfif:person>") {
-                        continue;
-                    }
-                    out.push_str(&entry[s..e + close.len()]);
-                    out.push('\n');
+            if let Some(s) = entry.find(&open)
+                && let Some(e) = entry.rfind(&close)
+            {
+                // a person's nested notes stay inside it
+                if tag == "pfif:note" && entry.contains("<pfif:person>") {
+                    continue;
                 }
+                out.push_str(&entry[s..e + close.len()]);
+                out.push('\n');
             }
         }
         rest = &rest[a + b + "</entry>".len()..];
@@ -247,9 +264,19 @@ pub fn full_record(kind: Kind, source: &str, native_id: &str) -> Record {
     r.sex = Some(Sex::Female);
     r.race = Some(Race::White);
     r.ethnicity = Some(Ethnicity::NotHispanic);
-    r.birth_dates = vec!["2010-07-24".parse().expect("date"), "2010-07".parse().expect("date")];
-    r.birth_year = Some(YearRange { min: 2009, max: 2011 });
-    r.age = Some(AgeRange { min: 14, max: 16, as_of: None });
+    r.birth_dates = vec![
+        "2010-07-24".parse().expect("date"),
+        "2010-07".parse().expect("date"),
+    ];
+    r.birth_year = Some(YearRange {
+        min: 2009,
+        max: 2011,
+    });
+    r.age = Some(AgeRange {
+        min: 14,
+        max: 16,
+        as_of: None,
+    });
     r.place_of_birth = Some("RU".into());
     r.citizenship = Some("RU".into());
     r.height_cm = Some(Range::exact(160.0));
@@ -258,8 +285,18 @@ pub fn full_record(kind: Kind, source: &str, native_id: &str) -> Record {
     r.hair = Some(HairColor::Blond);
     r.skin = Some(SkinTone::Fair);
     r.marks = vec![
-        Mark { kind: MarkKind::Tattoo, side: Some(Side::Left), part: "ARM".into(), text: Some("ROSE & <3".into()) },
-        Mark { kind: MarkKind::Piercing, side: None, part: "NAVL".into(), text: None },
+        Mark {
+            kind: MarkKind::Tattoo,
+            side: Some(Side::Left),
+            part: "ARM".into(),
+            text: Some("ROSE & <3".into()),
+        },
+        Mark {
+            kind: MarkKind::Piercing,
+            side: None,
+            part: "NAVL".into(),
+            text: None,
+        },
     ];
     r.dental = Some(Dental::AllVirgin);
     r.dental_xrays = Some(true);
@@ -269,11 +306,21 @@ pub fn full_record(kind: Kind, source: &str, native_id: &str) -> Record {
     r.fingerprint_class = Some("PMPMPMPMPMPMPMPMPMPM".into());
     r.fingerprints_available = Some(true);
     r.dna_available = Some(false);
-    r.jewellery = vec![Jewellery { kind: "RI".into(), text: Some("GOLD".into()) }];
-    r.identifiers = vec![OtherIdentifier { kind: IdentifierKind::Passport, value: "X123".into() }];
+    r.jewellery = vec![Jewellery {
+        kind: "RI".into(),
+        text: Some("GOLD".into()),
+    }];
+    r.identifiers = vec![OtherIdentifier {
+        kind: IdentifierKind::Passport,
+        value: "X123".into(),
+    }];
     r.caution = Some("05".into());
     r.photos = vec![
-        Photo { url: "https://example.org/p/1.jpg".into(), primary: true, ..Photo::default() },
+        Photo {
+            url: "https://example.org/p/1.jpg".into(),
+            primary: true,
+            ..Photo::default()
+        },
         Photo {
             url: "https://example.org/p/2.jpg".into(),
             sha256: Some("a".repeat(64)),
@@ -283,10 +330,26 @@ pub fn full_record(kind: Kind, source: &str, native_id: &str) -> Record {
         },
     ];
     r.texts = vec![
-        Text { kind: TextKind::Description, lang: None, text: "Small scar; \"shy\".".into() },
-        Text { kind: TextKind::Description, lang: Some("ru".into()), text: "Застенчивая".into() },
-        Text { kind: TextKind::Circumstances, lang: Some("en".into()), text: "Left school at 3pm.".into() },
-        Text { kind: TextKind::Remarks, lang: None, text: "REMARKS".into() },
+        Text {
+            kind: TextKind::Description,
+            lang: None,
+            text: "Small scar; \"shy\".".into(),
+        },
+        Text {
+            kind: TextKind::Description,
+            lang: Some("ru".into()),
+            text: "Застенчивая".into(),
+        },
+        Text {
+            kind: TextKind::Circumstances,
+            lang: Some("en".into()),
+            text: "Left school at 3pm.".into(),
+        },
+        Text {
+            kind: TextKind::Remarks,
+            lang: None,
+            text: "REMARKS".into(),
+        },
     ];
     r.last_contact = Some("2026-01-10".parse().expect("date"));
     r.found_date = Some("2026-02".parse().expect("date"));
@@ -344,9 +407,21 @@ pub fn full_record(kind: Kind, source: &str, native_id: &str) -> Record {
         profile_urls: Some("https://example.org/u/1".into()),
     };
     r.extra = vec![
-        Extra { format: "xml".into(), key: "j:MissingPerson/j:Custom".into(), value: "x".into() },
-        Extra { format: "pfif".into(), key: "gmcn:custom".into(), value: "y".into() },
-        Extra { format: "ncic".into(), key: "ZZZ".into(), value: "z".into() },
+        Extra {
+            format: "xml".into(),
+            key: "j:MissingPerson/j:Custom".into(),
+            value: "x".into(),
+        },
+        Extra {
+            format: "pfif".into(),
+            key: "gmcn:custom".into(),
+            value: "y".into(),
+        },
+        Extra {
+            format: "ncic".into(),
+            key: "ZZZ".into(),
+            value: "z".into(),
+        },
     ];
     r
 }
