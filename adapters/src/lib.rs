@@ -8,6 +8,8 @@
 
 pub mod format;
 pub mod item;
+pub mod layout;
+pub mod lines;
 pub mod ncic;
 pub mod pfif;
 pub mod testdata;
