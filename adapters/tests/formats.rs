@@ -593,3 +593,73 @@ fn expired_records_are_written_as_placeholders() {
         &save(dir.path(), "exp", &[unwrap_atom(&s)]),
     );
 }
+
+/// NCIC records (the lead's adapter) through XML and PFIF and back: what both hold comes
+/// through, the rest is reported per record.
+#[test]
+fn ncic_to_xml_and_pfif_and_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut docs = Vec::new();
+    let mut checked = 0;
+    for path in files_with_suffix(&world_small().join("wire"), ".ncic")
+        .into_iter()
+        .take(6)
+    {
+        let (ncic, _) = accepted(read("ncic", &std::fs::read(&path).expect("read"), None));
+        for r in &ncic {
+            let sender = r.id.source.clone();
+            let (doc, losses) = write("xml", &sender, &[Out::R(r)]);
+            let mine: Vec<&str> = losses.iter().map(|l| l.field.as_str()).collect();
+            let (xs, _) = accepted(read("xml", &doc, None));
+            let Some(x) = xs.first() else {
+                assert!(
+                    mine.contains(&"names"),
+                    "{}: not written without a reason",
+                    r.id
+                );
+                continue;
+            };
+            assert_eq!(x.id, r.id);
+            assert_eq!(x.sex, r.sex);
+            assert_eq!(x.race, r.race, "{}: {mine:?}", r.id);
+            assert_eq!(x.eye, r.eye);
+            assert_eq!(x.hair, r.hair);
+            assert_eq!(x.nic, r.nic);
+            assert_eq!(x.marks, r.marks);
+            if r.kind == Kind::Missing {
+                assert_eq!(x.birth_dates, r.birth_dates);
+                assert_eq!(x.names[0].family, r.names[0].family);
+                assert_eq!(x.height_cm.map(|h| h.mid()), r.height_cm.map(|h| h.mid()));
+            }
+            assert_eq!(
+                r.case_number.is_some(),
+                mine.contains(&"case_number"),
+                "{}",
+                r.id
+            );
+            docs.push(String::from_utf8(doc).expect("utf-8"));
+            // and XML back to NCIC keeps the identity and the codes
+            let (back, _) = write("ncic", &sender, &[Out::R(x)]);
+            let (ns, _) = accepted(read("ncic", &back, None));
+            if let Some(n) = ns.first() {
+                assert_eq!(n.nic, r.nic);
+                assert_eq!(n.sex, r.sex);
+                assert_eq!(n.eye, r.eye);
+            }
+            if r.kind == Kind::Missing {
+                let (feed, losses) = write("pfif", "homeward", &[Out::R(r)]);
+                assert!(losses.iter().any(|l| l.field == "nic" || l.field == "race"));
+                let (ps, _) = accepted(read("pfif", &feed, None));
+                assert_eq!(ps[0].sex, r.sex);
+                assert_eq!(ps[0].birth_dates.first(), r.birth_dates.first());
+                assert_eq!(ps[0].eye, r.eye);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+    xmllint(
+        &["--schema", &ch_xsd().to_string_lossy()],
+        &save(dir.path(), "ncic", &docs),
+    );
+}
