@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod date;
+pub mod geo;
 pub mod record;
 pub mod translit;
 pub mod units;
