@@ -120,6 +120,8 @@ pub fn full_record(
     r.home = Some(place("Round Rock", region));
     r.notes = vec![Note {
         note_record_id: format!("{source}/note.{native_id}"),
+        entry_date: Some(instant("2026-04-01T09:00:00Z")),
+        source_date: Some(instant("2026-04-01T09:00:00Z")),
         author_name: Some("Reporter Example".into()),
         author_email: Some("reporter@example.org".into()),
         author_phone: Some("+1 555 0100".into()),

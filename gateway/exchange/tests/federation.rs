@@ -573,10 +573,18 @@ async fn retriable_failures_are_retried_with_the_same_exchange() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_pfif_feed_is_wired_to_the_pfif_writer() {
+async fn the_pfif_feed_serves_what_the_policy_allows() {
     let (state, hub) = pair().await;
-    for r in synthetic_records("hub-local", 4) {
-        hub.backend.insert_local(r);
+    // the hub gives this partner missing children only, without photos
+    let mut state_at_hub = state.as_partner(PartnerRole::LawEnforcement);
+    state_at_hub.share.kinds = vec![Kind::Missing];
+    state_at_hub.share.children_only = true;
+    state_at_hub.share.withhold = vec![FieldGroup::Photos];
+    hub.set_partners(&[state_at_hub]).unwrap();
+    // 0: adult, 1, 2, 4, 5: children, 3: unidentified
+    let records = synthetic_records("hub-local", 6);
+    for r in &records {
+        hub.backend.insert_local(r.clone());
     }
     let before = hub.evidence.len();
     let resp = state
@@ -584,21 +592,54 @@ async fn the_pfif_feed_is_wired_to_the_pfif_writer() {
         .pfif_feed("hub.example", Some(Utc::now() - TimeDelta::hours(1)))
         .await
         .unwrap();
-    // Until the PFIF writer lands (adapters/src/pfif), the registry's writer refuses to
-    // write records and the endpoint says so; afterwards the feed is served.
-    if resp.status.is_success() {
-        let ct = resp.headers.get("content-type").unwrap().to_str().unwrap();
-        assert!(ct.starts_with("application/atom+xml"), "{ct}");
-        assert!(String::from_utf8_lossy(&resp.body).contains("<feed"));
-        assert_eq!(last_entry(&hub).kind, EntryKind::FeedServed);
-    } else {
-        assert_eq!(resp.status.as_u16(), 501);
-        let body = error_body(&resp.body);
-        assert_eq!(body.error, "pfif_writer_unavailable");
-        assert!(body.message.contains("pfif"), "{}", body.message);
-        assert_eq!(last_entry(&hub).kind, EntryKind::PullRefused);
+    assert_eq!(
+        resp.status.as_u16(),
+        200,
+        "{}",
+        String::from_utf8_lossy(&resp.body)
+    );
+    let ct = resp.headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(ct.starts_with("application/atom+xml"), "{ct}");
+    let feed = String::from_utf8(resp.body.to_vec()).unwrap();
+    assert!(feed.contains("<feed"), "{feed}");
+    for (i, r) in records.iter().enumerate() {
+        let id = format!("hub-local/{}", r.id.native_id);
+        let expected = [1, 2, 4, 5].contains(&i);
+        assert_eq!(
+            feed.contains(&id),
+            expected,
+            "record {i} ({id}) in feed: {feed}"
+        );
     }
+    assert!(!feed.contains("photos.example.org"), "photos withheld");
+    // the feed reads back with the adapters' PFIF reader
+    let pfif = homeward_adapters::Registry::builtin().get("pfif").unwrap();
+    let items: Vec<_> = pfif
+        .reader()
+        .read(
+            Box::new(std::io::Cursor::new(feed.clone().into_bytes())),
+            homeward_adapters::ReadContext::new("feed"),
+        )
+        .collect();
+    let entries = items
+        .iter()
+        .filter(|i| matches!(i.item, homeward_adapters::Item::Entry(_)))
+        .count();
+    assert_eq!(entries, 4, "{items:?}");
+    let e = last_entry(&hub);
+    assert_eq!((e.kind, e.outcome.status), (EntryKind::FeedServed, 200));
+    assert_eq!(
+        e.envelope_sha256,
+        homeward_exchange::codec::sha256(feed.as_bytes())
+    );
     assert_eq!(hub.evidence.len(), before + 1);
+    // a later min_entry_date serves nothing new
+    let later = state
+        .client
+        .pfif_feed("hub.example", Some(Utc::now() + TimeDelta::hours(1)))
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&later.body).contains("hub-local/"));
     let bad = state
         .client
         .send_raw(
@@ -686,6 +727,37 @@ async fn a_wire_format_payload_goes_through_the_adapters_registry() {
     );
     assert_eq!(hub.backend.len(), n0);
     assert!(!hub.backend.quarantine().is_empty());
+
+    // a real NCIC file of the shared samples, pushed as it is
+    let path = homeward_adapters::testdata::world_small().join("wire/AL-state.ncic");
+    let bytes = std::fs::read(&path).unwrap();
+    let ncic = homeward_adapters::Registry::builtin().get("ncic").unwrap();
+    let local: Vec<_> = ncic
+        .reader()
+        .read(
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            homeward_adapters::ReadContext::new("local"),
+        )
+        .collect();
+    let entries = local
+        .iter()
+        .filter(|i| matches!(i.item, homeward_adapters::Item::Entry(_)))
+        .count();
+    assert!(entries > 5, "{entries}");
+    let pushed = state
+        .client
+        .push_payload(
+            "hub.example",
+            "ncic",
+            Bytes::from(bytes),
+            Some(local.len()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(pushed.receipt.body.outcomes.len(), local.len());
+    assert_eq!(pushed.receipt.body.accepted(), entries);
+    assert_eq!(hub.backend.len(), n0 + entries);
     state.stop().await;
     hub.stop().await;
 }

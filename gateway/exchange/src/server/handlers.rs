@@ -459,11 +459,7 @@ impl ExchangeService {
         let ctx = WriteContext {
             sender: self.identity.id.clone(),
             now: self.clock.now(),
-            feed_url: Some(format!(
-                "urn:homeward:{}:pfif:person?min_entry_date={}",
-                self.identity.id,
-                min.format("%Y-%m-%dT%H:%M:%SZ")
-            )),
+            feed_url: Some(format!("urn:homeward:{}:pfif:person", self.identity.id)),
         };
         let n = records.len();
         let feed = blocking(move || {
