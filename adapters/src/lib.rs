@@ -14,6 +14,7 @@ pub mod ncic;
 pub mod pfif;
 pub mod testdata;
 pub mod xml;
+pub mod xmlcore;
 
 pub use format::{
     DETECT_HEAD_BYTES, Format, Limits, ReadContext, Reader, Registry, WriteContext, WriteError,

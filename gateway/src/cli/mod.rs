@@ -13,6 +13,7 @@ pub mod convert;
 pub mod export;
 pub mod import;
 pub mod input;
+pub mod keys;
 pub mod quarantine;
 pub mod records;
 pub mod stats;
@@ -61,6 +62,8 @@ pub enum Command {
     /// Maintain the store: check, dump, load, migrate between engines, change feed.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Generate or show this gateway's signing key and TLS certificate.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs a parsed command line.
@@ -74,6 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Quarantine(cmd) => quarantine::run(&env, cmd),
         Command::Stats(args) => stats::run(&env, args),
         Command::Store(cmd) => store::run(&env, cmd),
+        Command::Keys(args) => keys::run(args),
     }
 }
 
