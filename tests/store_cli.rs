@@ -147,6 +147,41 @@ fn world_small_ncic_imports_with_transactions_applied_and_exports_back() {
 }
 
 #[test]
+fn the_whole_sample_world_imports_with_every_status_as_the_truth_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wire = testdata::world_small().join("wire");
+    let out = ok(homeward(&data).arg("import").arg(&wire));
+    assert!(
+        out.contains("total: 80 files: read 748, accepted 748 (new 703, changed 45), unchanged 0, stale 0, rejected 0"),
+        "{out}"
+    );
+    let out = ok(homeward(&data).arg("import").arg(&wire));
+    assert!(out.contains("unchanged 748"), "{out}");
+    let store = Store::open(&data, EngineKind::Sled).unwrap();
+    let truth = std::fs::read_to_string(testdata::world_small().join("truth.csv")).unwrap();
+    let mut n = 0;
+    for row in truth.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        let Lookup::Found(r) = store.find(f[0]).unwrap() else {
+            panic!("{} not stored", f[0])
+        };
+        assert_eq!(
+            (r.kind.as_str(), r.format.as_deref()),
+            (f[2], Some(f[3])),
+            "{}",
+            f[0]
+        );
+        let closed = matches!(r.status, Status::Located | Status::Cleared);
+        assert_eq!(closed, f[4] == "located", "{}: {}", f[0], r.status);
+        n += 1;
+    }
+    assert_eq!(n, 703);
+    assert_eq!(store.stats().unwrap().records, 703);
+    assert!(store.check().unwrap().is_ok());
+}
+
+#[test]
 fn records_show_and_history() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

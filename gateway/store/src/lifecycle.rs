@@ -3,10 +3,11 @@
 //!
 //! The rules (also in ARCHITECTURE.md, "Store"):
 //!
-//! - **Newest wins.** An entry or transaction whose `source_updated_at` is older than the
-//!   stored record's is *stale* and changes nothing. Items without a time apply in input order.
-//!   Notes and expiry are exempt: notes are a set decided by their own dates, and a removal of
-//!   personal data always applies.
+//! - **Newest wins** for content. An entry or a modify whose `source_updated_at` is older than
+//!   the stored record's is *stale* and changes nothing. Items without a time apply in input
+//!   order. Lifecycle transactions (cancel, locate, clear) are events with their own dates: they
+//!   apply in input order whatever their time (a clear dated before the extract that carried the
+//!   entry still closes the case); notes and expiry are exempt too.
 //! - **Transitions.** `active` → `located` (locate, missing records only), `cleared` (clear of
 //!   a missing record), `identified` (clear of an unidentified or unclaimed record),
 //!   `cancelled` (cancel); `located` → `cleared`/`identified`/`cancelled` (the entering agency
@@ -15,10 +16,10 @@
 //!   quarantined. Any status → `expired` (expiry); an expired record takes nothing more.
 //! - **Modify** applies to any record that has not expired, whatever its status (a correction
 //!   to a closed case is still a correction); it never moves the status.
-//! - **Re-entry** of a closed record updates its description and keeps it closed, unless the
-//!   entry is dated (`source_updated_at`) after the record's last known source time and after
-//!   the closing date: then the source has re-stated the case since closing it, and it reopens
-//!   (`active`). NCIC lines carry no time, so an NCIC re-entry never reopens a case.
+//! - **Re-entry** of a closed record updates its description and keeps it closed (with a
+//!   warning): a closing is an agency's act, and an entry re-sent in a later extract is no
+//!   evidence that the case reopened (a re-opened case is a new entry, with a new id). Only
+//!   PFIF notes move a case back (below).
 //! - **Notes** (PFIF) are kept as a set (by `note_record_id`). The newest note by
 //!   `source_date` among `believed_alive` with `author_made_contact=true` (→ located) and
 //!   `believed_missing` (→ active) decides, but notes only move a record between `active` and a
@@ -27,7 +28,7 @@
 //! - **Expiry** removes personal data with [`Record::strip_personal_data`], keeps the
 //!   placeholder, and lists the removed fields (names only) in the version history.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use homeward_schemas::{
     Action, Kind, Name, NameRole, Note, NoteStatus, PartialDate, Record, Status, StatusEvent,
     StatusReason, TargetRef, Transaction, translit,
@@ -184,7 +185,7 @@ pub(crate) fn reenter(old: &Record, incoming: &Record, now: DateTime<Utc>) -> Ef
     let mut new = replace_content(old, incoming);
 
     // Status: an entry that states a closing status for an active record brings it along; a
-    // closed record reopens only when re-stated after its closing (see the module doc).
+    // closed record stays closed (see the module doc).
     if incoming.status != Status::Active && incoming.status != old.status {
         if old.status == Status::Active && incoming.status != Status::Expired {
             new.status = incoming.status;
@@ -195,22 +196,10 @@ pub(crate) fn reenter(old: &Record, incoming: &Record, now: DateTime<Utc>) -> Ef
             ));
         }
     } else if incoming.status == Status::Active && is_closed(old.status) {
-        if reopens(old, incoming) {
-            new.status = Status::Active;
-            new.status_history.push(StatusEvent {
-                status: Status::Active,
-                date: None,
-                applied_at: Some(now),
-                reason: None,
-                by: Some(incoming.id.source.clone()),
-                note_record_id: None,
-            });
-        } else {
-            warnings.push(format!(
-                "record is {}: the entry updates its description but does not reopen it",
-                old.status
-            ));
-        }
+        warnings.push(format!(
+            "record is {}: the entry updates its description but does not reopen it",
+            old.status
+        ));
     }
     apply_note_rule(&mut new, now);
     if incoming.status == Status::Expired || incoming.expiry_date.is_some_and(|d| d <= now) {
@@ -224,24 +213,6 @@ pub(crate) fn reenter(old: &Record, incoming: &Record, now: DateTime<Utc>) -> Ef
         };
     }
     changed(old, new, warnings)
-}
-
-/// Whether an active entry re-states a closed record after its closing.
-fn reopens(old: &Record, incoming: &Record) -> bool {
-    let (Some(t), Some(s)) = (incoming.source_updated_at, old.source_updated_at) else {
-        return false;
-    };
-    if t <= s {
-        return false;
-    }
-    let closing_day_end = old
-        .status_history
-        .iter()
-        .rev()
-        .find(|e| e.status == old.status)
-        .and_then(|e| e.date)
-        .map(|d| d.latest().and_time(NaiveTime::MIN).and_utc() + chrono::Duration::days(1));
-    closing_day_end.is_none_or(|end| t >= end)
 }
 
 /// `incoming`'s content on `old`'s identity: what the store keeps of its own (first received,
@@ -534,12 +505,14 @@ pub(crate) fn apply_transaction(old: &Record, t: &Transaction, now: DateTime<Utc
     if old.status == Status::Expired {
         return Effect::Unchanged(UnchangedReason::Expired);
     }
-    let exempt = matches!(t.action, Action::Note { .. } | Action::Expire { .. });
+    // Newest wins for content: only a modify can be stale (module doc).
     let incoming_time = match &t.action {
         Action::Modify { patch, .. } => max_time(t.source_updated_at, patch.source_updated_at),
         _ => t.source_updated_at,
     };
-    if !exempt && let Some(e) = stale(old.source_updated_at, incoming_time) {
+    if matches!(t.action, Action::Modify { .. })
+        && let Some(e) = stale(old.source_updated_at, incoming_time)
+    {
         return e;
     }
     match &t.action {

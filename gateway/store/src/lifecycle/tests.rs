@@ -112,22 +112,40 @@ fn the_event_records_date_reason_and_who() {
 }
 
 #[test]
-fn older_updates_are_stale_newer_apply() {
+fn older_content_is_stale_but_lifecycle_events_apply_in_order() {
     let mut m = missing("X", "C1", "DOE", "JANE");
     m.source_updated_at = Some(t("2026-03-01T00:00:00Z"));
     let mut older = m.clone();
     older.source_updated_at = Some(t("2026-02-01T00:00:00Z"));
     older.weight_kg = None;
     assert!(matches!(reenter(&m, &older, now()), Effect::Stale { .. }));
-    let mut x = tx("X", "C1", clear());
-    x.source_updated_at = Some(t("2026-01-01T00:00:00Z"));
+    let mut patch = Record::new(Kind::Missing, "X", "C1");
+    patch.weight_kg = Some(homeward_schemas::Range::exact(80.0));
+    let mut modify = tx(
+        "X",
+        "C1",
+        Action::Modify {
+            patch: Box::new(patch),
+            full: false,
+        },
+    );
+    modify.source_updated_at = Some(t("2026-01-01T00:00:00Z"));
     assert!(matches!(
-        apply_transaction(&m, &x, now()),
+        apply_transaction(&m, &modify, now()),
         Effect::Stale { .. }
     ));
-    x.source_updated_at = Some(t("2026-04-01T00:00:00Z"));
+    modify.source_updated_at = Some(t("2026-04-01T00:00:00Z"));
+    let r = record_of(apply_transaction(&m, &modify, now()));
+    assert_eq!(r.source_updated_at, modify.source_updated_at);
+    // a clear dated before the extract that carried the entry still closes the case
+    let mut x = tx("X", "C1", clear());
+    x.source_updated_at = Some(t("2025-10-06T00:00:00Z"));
     let r = record_of(apply_transaction(&m, &x, now()));
-    assert_eq!(r.source_updated_at, x.source_updated_at);
+    assert_eq!(r.status, Status::Cleared);
+    assert_eq!(
+        r.source_updated_at, m.source_updated_at,
+        "the newest time stays"
+    );
     // without times, input order decides
     let plain = missing("X", "C1", "DOE", "JANE");
     let mut heavier = plain.clone();
@@ -195,7 +213,7 @@ fn full_modify_replaces_content_and_keeps_status() {
 }
 
 #[test]
-fn reentry_of_a_closed_record_updates_but_reopens_only_when_newer() {
+fn reentry_of_a_closed_record_updates_it_but_never_reopens_it() {
     let mut m = missing("XML", "C1", "DOE", "JANE");
     m.source_updated_at = Some(t("2026-03-01T00:00:00Z"));
     let mut x = tx("XML", "C1", clear());
@@ -203,43 +221,31 @@ fn reentry_of_a_closed_record_updates_but_reopens_only_when_newer() {
     x.date = Some("2026-04-01".parse().unwrap());
     let cleared = record_of(apply_transaction(&m, &x, now()));
 
-    // no time (NCIC): description updated, still cleared, with a warning
-    let mut plain = missing("XML", "C1", "DOE", "JANE");
-    plain.weight_kg = Some(homeward_schemas::Range::exact(55.0));
-    let e = reenter(&cleared, &plain, now());
-    let Effect::Changed {
-        record,
-        warnings,
-        change,
-        ..
-    } = e
-    else {
-        panic!("{e:?}")
-    };
-    assert_eq!(record.status, Status::Cleared);
-    assert_eq!(change, ChangeKind::Updated);
-    assert!(warnings[0].contains("does not reopen"));
-
-    // re-stated later than the clear: reopened
-    let mut later = plain.clone();
-    later.source_updated_at = Some(t("2026-05-01T00:00:00Z"));
-    let e = reenter(&cleared, &later, now());
-    let Effect::Changed { record, change, .. } = e else {
-        panic!("{e:?}")
-    };
-    assert_eq!(record.status, Status::Active);
+    for time in [None, Some(t("2026-05-01T00:00:00Z"))] {
+        let mut again = missing("XML", "C1", "DOE", "JANE");
+        again.weight_kg = Some(homeward_schemas::Range::exact(55.0));
+        again.source_updated_at = time;
+        let e = reenter(&cleared, &again, now());
+        let Effect::Changed {
+            record,
+            warnings,
+            change,
+            ..
+        } = e
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!(record.status, Status::Cleared);
+        assert_eq!(record.weight_kg, again.weight_kg);
+        assert_eq!(change, ChangeKind::Updated);
+        assert!(warnings[0].contains("does not reopen"));
+    }
+    // the same description again changes nothing
+    let same = missing("XML", "C1", "DOE", "JANE");
     assert_eq!(
-        change,
-        ChangeKind::Status {
-            from: Status::Cleared,
-            to: Status::Active
-        }
+        reenter(&cleared, &same, now()),
+        Effect::Unchanged(UnchangedReason::SameContent)
     );
-    // dated the same day as the clear: not after it
-    let mut same_day = plain.clone();
-    same_day.source_updated_at = Some(t("2026-04-01T12:00:00Z"));
-    let r = record_of(reenter(&cleared, &same_day, now()));
-    assert_eq!(r.status, Status::Cleared);
 }
 
 #[test]
