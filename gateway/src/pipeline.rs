@@ -114,7 +114,8 @@ impl<'s> Pipeline<'s> {
 
     /// Applies every item of `items` (one input, described by `input`), batch by batch. After
     /// each batch is durable, `on_ack` receives its outcomes in input order; only then may
-    /// they be reported as accepted.
+    /// they be reported as accepted. If `on_ack` fails, the run stops: that batch is stored
+    /// but was not (fully) reported; running the input again reports it as seen.
     pub fn run(
         &self,
         items: impl IntoIterator<Item = ReadItem>,
@@ -146,5 +147,76 @@ impl<'s> Pipeline<'s> {
         }
         flush(&mut batch, &mut summary)?;
         Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use homeward_adapters::{Position, ReadItem};
+    use homeward_schemas::{Kind, Record};
+    use homeward_store::{EngineKind, InputContext, Store};
+
+    use super::*;
+
+    fn items(n: usize) -> Vec<ReadItem> {
+        (1..=n)
+            .map(|i| {
+                let r = Record::new(Kind::Missing, "AZ1", format!("M{i}"));
+                let raw = format!("line {i}").into_bytes();
+                let pos = Position {
+                    line: Some(i as u64),
+                    ..Position::default()
+                };
+                ReadItem::entry(r, pos, raw)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_are_acknowledged_in_order_after_they_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), EngineKind::Redb).unwrap();
+        let mut seen: Vec<Vec<u64>> = Vec::new();
+        let summary = Pipeline::new(&store, 3)
+            .run(items(7), &InputContext::file("f", "test"), |outcomes| {
+                // everything acknowledged is already readable from the store
+                for o in outcomes {
+                    let id = o.outcome.record().unwrap();
+                    assert!(store.get(id).unwrap().is_some());
+                }
+                seen.push(outcomes.iter().map(|o| o.position.line.unwrap()).collect());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen, vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]);
+        assert_eq!((summary.read, summary.new, summary.accepted()), (7, 7, 7));
+        let again = Pipeline::new(&store, 100)
+            .run(items(7), &InputContext::file("f", "test"), |_| Ok(()))
+            .unwrap();
+        assert_eq!((again.unchanged, again.accepted()), (7, 0));
+        assert_eq!(
+            again.to_string(),
+            "read 7, accepted 0 (new 0, changed 0), unchanged 7, stale 0, rejected 0"
+        );
+    }
+
+    #[test]
+    fn a_failing_acknowledgement_stops_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), EngineKind::Sled).unwrap();
+        let mut calls = 0;
+        let err = Pipeline::new(&store, 2)
+            .run(items(5), &InputContext::file("f", "test"), |_| {
+                calls += 1;
+                Err(std::io::Error::other("ack log full"))
+            })
+            .unwrap_err();
+        assert!(matches!(err, PipelineError::Ack(_)));
+        assert_eq!(calls, 1);
+        assert_eq!(
+            store.stats().unwrap().records,
+            2,
+            "the first batch is stored, no more"
+        );
     }
 }
