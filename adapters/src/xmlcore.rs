@@ -2,8 +2,11 @@
 //!
 //! [`ChildStream`] reads a document with quick-xml and hands out, one at a time, each child
 //! element of the root as a small in-memory tree ([`Node`]) together with its exact bytes and
-//! position. At most one child is held in memory (bounded by [`Limits::max_item_bytes`]); the
-//! whole input is bounded by [`Limits::max_document_bytes`], counted as bytes are read.
+//! position. At most one child is held in memory as a tree (bounded by
+//! [`Limits::max_item_bytes`]: a larger child is not built, and handed out as
+//! [`Chunk::Oversize`] with its first bytes); the whole input is bounded by
+//! [`Limits::max_document_bytes`], counted as bytes are read, and so is every buffer held (the
+//! bytes of the child in hand, the parser's event buffer, a refused document's rest).
 //!
 //! Hostile input: a `<!DOCTYPE` (and so any entity declaration) refuses the document; an
 //! entity reference other than the five predefined ones and character references is never
@@ -50,6 +53,21 @@ impl<R: BufRead> Meter<R> {
             capture: Vec::new(),
             capture_start: 0,
             lines_before_capture: 0,
+        }
+    }
+
+    /// Consumes a UTF-8 byte-order mark at the start of the input, if there is one, and returns
+    /// its length. quick-xml would skip it without counting it in its positions; skipped here,
+    /// every quick-xml position is the document offset less this length.
+    fn skip_bom(&mut self) -> u64 {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        match self.inner.fill_buf() {
+            Ok(buf) if buf.starts_with(BOM) && self.limit >= BOM.len() as u64 => {
+                self.inner.consume(BOM.len());
+                self.consumed += BOM.len() as u64;
+                BOM.len() as u64
+            }
+            _ => 0,
         }
     }
 
@@ -249,6 +267,9 @@ pub struct Child {
 pub struct ChildStream<R: BufRead> {
     reader: NsReader<Meter<R>>,
     limits: Limits,
+    /// Bytes before quick-xml's offset 0 (a byte-order mark): added to every position handed
+    /// out, so positions are offsets in the input as received.
+    origin: u64,
     buf: Vec<u8>,
     /// Elements open, the root included.
     depth: usize,
@@ -284,9 +305,35 @@ struct Building {
     error: Option<(String, String)>,
 }
 
+impl Building {
+    /// Marks the child unreadable when `text` holds a character XML 1.0 does not allow (a
+    /// control character, U+FFFE, U+FFFF): such a document is not well-formed, and nothing
+    /// read from it could be written back.
+    fn check_chars(&mut self, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some(c) = text.chars().find(|c| !xml_char_ok(*c)) {
+            let at = self
+                .stack
+                .last()
+                .map_or(self.qname.clone(), |n| n.qname.clone());
+            self.error = Some((
+                at,
+                format!(
+                    "U+{:04X} is a character XML 1.0 does not allow",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
+}
+
 impl<R: BufRead> ChildStream<R> {
     pub fn new(input: R, limits: Limits) -> Self {
-        let mut reader = NsReader::from_reader(Meter::new(input, limits.max_document_bytes));
+        let mut meter = Meter::new(input, limits.max_document_bytes);
+        let origin = meter.skip_bom();
+        let mut reader = NsReader::from_reader(meter);
         let cfg = reader.config_mut();
         cfg.trim_text(false);
         cfg.check_end_names = true;
@@ -294,6 +341,7 @@ impl<R: BufRead> ChildStream<R> {
         Self {
             reader,
             limits,
+            origin,
             buf: Vec::with_capacity(4096),
             depth: 0,
             root_seen: false,
@@ -311,7 +359,7 @@ impl<R: BufRead> ChildStream<R> {
         Position {
             line: Some(line),
             column: None,
-            byte_offset: Some(offset),
+            byte_offset: Some(offset + self.origin),
             index: None,
         }
     }
@@ -346,7 +394,9 @@ impl<R: BufRead> ChildStream<R> {
     /// rest of the input up to the limit, goes into the failure's `raw`.
     pub fn abort(&mut self, error: DocumentError, position: Position) -> Chunk {
         let from = self.meter().capture_start;
-        let at = position.byte_offset.unwrap_or(from);
+        let at = position
+            .byte_offset
+            .map_or(from, |o| o.saturating_sub(self.origin));
         self.fatal(error, from, at)
     }
 
@@ -408,15 +458,10 @@ impl<R: BufRead> ChildStream<R> {
                     b.oversize = true;
                     b.stack.clear();
                 }
-                if b.oversize {
-                    let keep = b.start + self.limits.max_item_bytes as u64;
-                    let meter = self.reader.get_mut();
-                    let cap = usize::try_from(keep.saturating_sub(meter.capture_start))
-                        .unwrap_or(usize::MAX);
-                    if meter.capture.len() > cap {
-                        meter.capture.truncate(cap);
-                    }
-                }
+                // An oversize child's bytes stay captured (the capture is bounded by the document
+                // limit): dropping them would break the capture's offsets, and a document refused
+                // while inside the child must keep every byte from the child's start for
+                // quarantine. Only its tree is not built.
             }
             match event {
                 Event::DocType(_) => {
@@ -486,6 +531,13 @@ impl<R: BufRead> ChildStream<R> {
                                 };
                                 let local = local.as_ref().to_string();
                                 match a.normalized_value(XmlVersion::Implicit1_0) {
+                                    Ok(v) if v.chars().any(|c| !xml_char_ok(c)) => {
+                                        err.get_or_insert((
+                                            format!("{}/@{}", node.qname, qn),
+                                            "attribute value holds a character XML 1.0 does not allow"
+                                                .to_string(),
+                                        ));
+                                    }
                                     Ok(v) => node.attrs.push(Attr {
                                         ns,
                                         local,
@@ -565,8 +617,10 @@ impl<R: BufRead> ChildStream<R> {
                 }
                 Event::Text(t) => {
                     if let Some(b) = building.as_mut() {
+                        let text = t.xml10_content();
+                        b.check_chars(&text);
                         if let Some(top) = b.stack.last_mut() {
-                            top.text.push_str(&t.xml10_content());
+                            top.text.push_str(&text);
                         }
                     } else if self.root_closed && !t.xml10_content().trim().is_empty() {
                         return Some(self.fatal(DocumentError::TrailingContent, before, before));
@@ -575,34 +629,38 @@ impl<R: BufRead> ChildStream<R> {
                 Event::CData(c) => {
                     if let Some(b) = building.as_mut() {
                         let s = c.into_inner().to_string();
+                        b.check_chars(&s);
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&s);
                         }
                     }
                 }
                 Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => predefined(&r.xml10_content()).map(str::to_string),
-                        Err(_) => None,
-                    };
                     let name = r.xml10_content().to_string();
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) if xml_char_ok(c) => Ok(c.to_string()),
+                        Ok(Some(c)) => Err(format!(
+                            "character reference `&{name};` is to U+{:04X}, a character XML 1.0 does not allow",
+                            u32::from(c)
+                        )),
+                        Ok(None) => predefined(&name).map(str::to_string).ok_or_else(|| {
+                            format!(
+                                "entity reference `&{name};` refused (only the five predefined entities and character references are allowed; entities are never expanded)"
+                            )
+                        }),
+                        Err(e) => Err(format!("character reference `&{name};` refused: {e}")),
+                    };
                     match (building.as_mut(), resolved) {
-                        (Some(b), Some(s)) => {
+                        (Some(b), Ok(s)) => {
                             if let Some(top) = b.stack.last_mut() {
                                 top.text.push_str(&s);
                             }
                         }
-                        (Some(b), None) => {
+                        (Some(b), Err(reason)) => {
                             if b.error.is_none() {
                                 let at =
                                     b.stack.last().map_or(b.qname.clone(), |n| n.qname.clone());
-                                b.error = Some((
-                                    at,
-                                    format!(
-                                        "entity reference `&{name};` refused (only the five predefined entities and character references are allowed; entities are never expanded)"
-                                    ),
-                                ));
+                                b.error = Some((at, reason));
                             }
                         }
                         (None, _) => {
@@ -643,10 +701,15 @@ impl<R: BufRead> ChildStream<R> {
         let position = Position {
             line: Some(b.line),
             column: None,
-            byte_offset: Some(b.start),
+            byte_offset: Some(b.start + self.origin),
             index: None,
         };
-        let raw = self.meter().slice(b.start, after).to_vec();
+        let end = if b.oversize {
+            after.min(b.start.saturating_add(self.limits.max_item_bytes as u64))
+        } else {
+            after
+        };
+        let raw = self.meter().slice(b.start, end).to_vec();
         self.meter().trim_to(after);
         if b.oversize {
             return Some(Chunk::Oversize {
@@ -937,6 +1000,55 @@ mod tests {
         let c = chunks("<r><a>1</a><b><c>22222222222</c></b><d/></r>", limits);
         assert!(matches!(&c[2], Chunk::Oversize { raw, .. } if raw == b"<b><c>2222"));
         assert!(matches!(&c[3], Chunk::Child(d) if d.node.local == "d"));
+    }
+
+    #[test]
+    fn after_an_oversize_child_raw_bytes_and_lines_stay_exact() {
+        // Found by the fuzz invariants: the oversize child's bytes were cut from the capture,
+        // which shifted every offset after it (the next child came out with wrong raw bytes
+        // and line numbers).
+        let limits = Limits {
+            max_item_bytes: 10,
+            ..Limits::default()
+        };
+        let doc = "<r>\n<b>\n<c>22222222222</c>\n</b>\n<d>x</d>\n</r>";
+        let c = chunks(doc, limits);
+        assert!(matches!(&c[1], Chunk::Oversize { raw, .. } if raw == b"<b>\n<c>222"));
+        let Chunk::Child(d) = &c[2] else {
+            panic!("{c:?}")
+        };
+        assert_eq!(d.raw, b"<d>x</d>");
+        assert_eq!(d.position.line, Some(5));
+        assert_eq!(
+            d.position.byte_offset,
+            Some(doc.find("<d>").unwrap() as u64)
+        );
+        // a document cut inside an oversize child keeps every byte from the child's start
+        let cut = "<r><a>1</a><b><c>22222222222</c><c>33";
+        let c = chunks(cut, limits);
+        assert!(
+            matches!(&c[2], Chunk::Fatal { error: DocumentError::Truncated { .. }, raw, .. } if raw == &cut.as_bytes()[11..]),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_counted_in_positions() {
+        // Found by the fuzz invariants: quick-xml skips a BOM without counting it, so every
+        // offset (and raw slice) was 3 bytes early.
+        let doc = "\u{feff}<r>\n<a>1</a></r>";
+        let c = chunks(doc, Limits::default());
+        let Chunk::Child(a) = &c[1] else {
+            panic!("{c:?}")
+        };
+        assert_eq!(a.raw, b"<a>1</a>");
+        assert_eq!(
+            a.position.byte_offset,
+            Some(doc.find("<a>").unwrap() as u64)
+        );
+        assert_eq!(a.position.line, Some(2));
+        let c = chunks("\u{feff}<!DOCTYPE r><r/>", Limits::default());
+        assert!(matches!(&c[0], Chunk::Fatal { raw, .. } if raw == b"<!DOCTYPE r><r/>"));
     }
 
     #[test]

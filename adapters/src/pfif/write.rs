@@ -159,7 +159,22 @@ impl PfifWriter {
         expiry: &DateTime<Utc>,
         source_date: Option<&DateTime<Utc>>,
         entry: Option<&str>,
+        l: &mut Losses,
     ) {
+        // PFIF requires both dates: one the record lacks is written as the time of writing,
+        // and reported (it reads back as a date the record did not have).
+        if source_date.is_none() {
+            l.add(
+                "source_updated_at",
+                "not set: source_date written as the time of writing",
+            );
+        }
+        if entry.is_none() {
+            l.add(
+                "entry_date",
+                "not set: entry_date written as the time of writing",
+            );
+        }
         let sd = source_date.copied().unwrap_or(self.ctx.now);
         entry_open(o, prid, prid, &self.ctx.sender, &sd);
         o.open("pfif:person").leaf("pfif:person_record_id", prid);
@@ -618,7 +633,14 @@ impl PfifWriter {
                     .iter()
                     .find(|e| e.format == NAME && e.key == "pfif:entry_date")
                     .map(|e| e.value.as_str());
-                self.placeholder(o, &prid, expiry_date, t.source_updated_at.as_ref(), entry);
+                self.placeholder(
+                    o,
+                    &prid,
+                    expiry_date,
+                    t.source_updated_at.as_ref(),
+                    entry,
+                    l,
+                );
                 return true;
             }
             Action::Modify { patch, full } => {
@@ -767,6 +789,7 @@ impl Writer for PfifWriter {
                 &expiry,
                 r.source_updated_at.as_ref(),
                 ed.as_deref(),
+                &mut l,
             );
         } else {
             self.person(&mut o, r, &mut l);
