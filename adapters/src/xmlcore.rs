@@ -234,6 +234,9 @@ pub enum Chunk {
     Root(Node, Position),
     /// A complete child of the root.
     Child(Child),
+    /// Text (or CDATA) directly inside the root, outside any child, that is not whitespace:
+    /// nothing reads it, so it is handed out to be rejected rather than dropped.
+    Stray { raw: Vec<u8>, position: Position },
     /// A child of the root larger than the item limit (its first bytes in `raw`).
     Oversize {
         qname: String,
@@ -451,17 +454,16 @@ impl<R: BufRead> ChildStream<R> {
                     return Some(self.fatal(err, from, at));
                 }
             };
-            // Bound the child in memory.
-            if let Some(b) = building.as_mut() {
-                if !b.oversize && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
-                {
-                    b.oversize = true;
-                    b.stack.clear();
-                }
-                // An oversize child's bytes stay captured (the capture is bounded by the document
-                // limit): dropping them would break the capture's offsets, and a document refused
-                // while inside the child must keep every byte from the child's start for
-                // quarantine. Only its tree is not built.
+            // Bound the child in memory: past the item limit its tree is dropped and no longer
+            // built. Its bytes stay captured (the capture is bounded by the document limit):
+            // dropping them would break the capture's offsets, and a document refused while
+            // inside the child must keep every byte from the child's start for quarantine.
+            if let Some(b) = building.as_mut()
+                && !b.oversize
+                && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
+            {
+                b.oversize = true;
+                b.stack.clear();
             }
             match event {
                 Event::DocType(_) => {
@@ -622,8 +624,8 @@ impl<R: BufRead> ChildStream<R> {
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&text);
                         }
-                    } else if self.root_closed && !t.xml10_content().trim().is_empty() {
-                        return Some(self.fatal(DocumentError::TrailingContent, before, before));
+                    } else if !is_xml_space(&t.xml10_content()) {
+                        return Some(self.outside_children(before, after));
                     }
                 }
                 Event::CData(c) => {
@@ -633,6 +635,8 @@ impl<R: BufRead> ChildStream<R> {
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&s);
                         }
+                    } else {
+                        return Some(self.outside_children(before, after));
                     }
                 }
                 Event::GeneralRef(r) => {
@@ -677,6 +681,25 @@ impl<R: BufRead> ChildStream<R> {
                 Event::Comment(_) | Event::PI(_) => {}
             }
         }
+    }
+
+    /// Content outside any child (`before..after`): before the root, the document is not
+    /// well-formed; after it, trailing content; inside it, a stray to reject.
+    fn outside_children(&mut self, before: u64, after: u64) -> Chunk {
+        if !self.root_seen {
+            return self.fatal(
+                DocumentError::Syntax("text before the root element".into()),
+                0,
+                before,
+            );
+        }
+        if self.root_closed {
+            return self.fatal(DocumentError::TrailingContent, before, before);
+        }
+        let position = self.position_at(before);
+        let raw = self.meter().slice(before, after).to_vec();
+        self.meter().trim_to(after);
+        Chunk::Stray { raw, position }
     }
 
     /// Closes the innermost open element of the child being read (`child_closed`: it was the
@@ -727,6 +750,11 @@ impl<R: BufRead> ChildStream<R> {
             error: b.error,
         }))
     }
+}
+
+/// Whether `s` is only XML white space (space, tab, carriage return, line feed).
+pub fn is_xml_space(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// The five predefined XML entities.
@@ -1049,6 +1077,42 @@ mod tests {
         assert_eq!(a.position.line, Some(2));
         let c = chunks("\u{feff}<!DOCTYPE r><r/>", Limits::default());
         assert!(matches!(&c[0], Chunk::Fatal { raw, .. } if raw == b"<!DOCTYPE r><r/>"));
+    }
+
+    #[test]
+    fn text_outside_children_is_never_dropped() {
+        // Text directly inside the root is handed out to be rejected; before the root it
+        // refuses the document, after it it is trailing content.
+        let doc = "<r>\n<a>1</a>John Doe<![CDATA[x]]>\n<b/></r>";
+        let c = chunks(doc, Limits::default());
+        assert!(
+            matches!(&c[2], Chunk::Stray { raw, position } if raw == b"John Doe" && position.byte_offset == Some(12)),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[3], Chunk::Stray { raw, .. } if raw == b"<![CDATA[x]]>"),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[4], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let c = chunks("junk<r/>", Limits::default());
+        assert!(
+            matches!(&c[0], Chunk::Fatal { error: DocumentError::Syntax(_), raw, .. } if raw == b"junk<r/>"),
+            "{c:?}"
+        );
+        let c = chunks("<r/>\u{a0}", Limits::default());
+        assert!(
+            matches!(
+                &c[1],
+                Chunk::Fatal {
+                    error: DocumentError::TrailingContent,
+                    ..
+                }
+            ),
+            "{c:?}"
+        );
     }
 
     #[test]

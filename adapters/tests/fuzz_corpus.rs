@@ -32,8 +32,10 @@ impl HeapMeter for Heap {
 /// The fuzz targets `fuzz/Cargo.toml` declares (its `[[bin]]` names).
 fn declared_targets() -> Vec<String> {
     let path = workspace_root().join("fuzz").join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).expect("fuzz/Cargo.toml");
-    let doc: toml::Table = toml::from_str(&text).expect("fuzz/Cargo.toml parses");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let doc: toml::Table =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     doc.get("bin")
         .and_then(|b| b.as_array())
         .map(|bins| {

@@ -173,8 +173,7 @@ impl<'d> Seen<'d> {
                 };
                 let at = usize::try_from(offset).unwrap_or(usize::MAX);
                 let end = at.saturating_add(item.raw.len());
-                if end > data.len() || data[at..end] != item.raw[..] || !item.raw.starts_with(b"<")
-                {
+                if item.raw.is_empty() || end > data.len() || data[at..end] != item.raw[..] {
                     return Err(v(
                         Rule::Raw,
                         format!(
@@ -435,7 +434,10 @@ fn elements(target: Target, data: &[u8], limit: u64) -> Elements {
                 };
                 let local = s.local_name().as_ref().to_string();
                 let qname = s.name().as_ref().to_string();
-                if depth == 0 && root.is_none() {
+                if depth == 0 && root.is_some() {
+                    break Some(format!("element `{qname}` after the root element"));
+                }
+                if depth == 0 {
                     root = Some((ns.clone(), local.clone()));
                 } else if depth == 1 {
                     let header = is_header(target, root.as_ref(), ns.as_deref(), &local);
@@ -455,6 +457,34 @@ fn elements(target: Target, data: &[u8], limit: u64) -> Elements {
                 }
             }
             Ok((_, Event::End(_))) => depth = depth.saturating_sub(1),
+            Ok((_, ev @ (Event::Text(_) | Event::CData(_)))) => {
+                let stray = match &ev {
+                    Event::Text(t) => !crate::xmlcore::is_xml_space(&t.xml10_content()),
+                    _ => true,
+                };
+                if !stray || depth > 1 {
+                    continue;
+                }
+                if depth == 0 {
+                    break Some(format!("text outside the root element at byte {before}"));
+                }
+                // Text directly inside the root: one item of its own (a rejection).
+                let line = 1 + input[..(before as usize).min(end)]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64;
+                starts.push(Start {
+                    offset: before,
+                    line,
+                    qname: "#text".into(),
+                    header: false,
+                });
+            }
+            Ok((_, Event::GeneralRef(_))) if depth <= 1 => {
+                break Some(format!(
+                    "entity reference outside any element at byte {before}"
+                ));
+            }
             Ok(_) => {}
         }
     };

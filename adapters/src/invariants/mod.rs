@@ -15,7 +15,8 @@
 //! 3. **Nothing silently dropped**: every input ends as items or rejections. Line formats: every
 //!    line that is neither blank nor a comment (nor a declared header line) is exactly one item,
 //!    in order, with its line number, byte offset and exact bytes. XML and PFIF: every element
-//!    that starts inside the root is one item (at its byte offset, with its exact bytes), except
+//!    that starts inside the root, and every run of text directly inside it that is not white
+//!    space, is one item (at its byte offset, with its exact bytes), except
 //!    the document headers the format reads itself (`ch:ExchangeHeader`, an Atom feed's own
 //!    elements); a document-level rejection, always last, holds the whole unread rest of the
 //!    input up to the document limit; input past that limit is never ignored without one.

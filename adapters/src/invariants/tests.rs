@@ -262,6 +262,15 @@ fn hostile_xml() -> Vec<(String, Vec<u8>)> {
             )]),
         ),
         ("bom", format!("\u{feff}{two}")),
+        (
+            "stray-text",
+            two.replacen(
+                "<ch:MissingPersonReport>",
+                "Lina Haddad, missing<![CDATA[ ]]><ch:MissingPersonReport>",
+                1,
+            ),
+        ),
+        ("text-before-root", format!("junk{two}")),
     ];
     v.into_iter()
         .map(|(n, s)| (format!("hostile-{n}"), s.into_bytes()))
@@ -323,6 +332,10 @@ fn hostile_pfif() -> Vec<(String, Vec<u8>)> {
             ]),
         ),
         ("wrong-root", "<rss><channel/></rss>".into()),
+        (
+            "stray-text",
+            two.replacen("<entry>", "stray text<entry>", 1),
+        ),
         (
             "bad-dates",
             feed(&[entry(

@@ -87,6 +87,20 @@ impl<R: BufRead> Iterator for Entries<R> {
                     self.index += 1;
                     return Some(self.entry(child, index));
                 }
+                Chunk::Stray { raw, position } => {
+                    let index = self.index;
+                    self.index += 1;
+                    return Some(ReadItem::rejected(
+                        NAME,
+                        None,
+                        "text directly inside the root element, outside any entry: not read",
+                        Position {
+                            index: Some(index),
+                            ..position
+                        },
+                        raw,
+                    ));
+                }
                 Chunk::Oversize {
                     qname,
                     raw,

@@ -92,6 +92,20 @@ impl<R: BufRead> Iterator for Reports<R> {
                     self.index += 1;
                     return Some(self.report(child, index));
                 }
+                Chunk::Stray { raw, position } => {
+                    let index = self.index;
+                    self.index += 1;
+                    return Some(ReadItem::rejected(
+                        NAME,
+                        None,
+                        "text directly inside the root element, outside any report: not read",
+                        Position {
+                            index: Some(index),
+                            ..position
+                        },
+                        raw,
+                    ));
+                }
                 Chunk::Oversize {
                     qname,
                     raw,

@@ -446,3 +446,20 @@ fn characters_xml_cannot_carry_reject_their_element() {
     let d = doc(&[missing("A", "").replace("<j:MissingPerson>", "<j:MissingPerson x=\"&#1;\">")]);
     assert!(reason(&read(&d)[0]).contains("attribute value"));
 }
+
+#[test]
+fn text_between_reports_is_rejected_not_dropped() {
+    let d = doc(&[
+        missing("A", ""),
+        format!("Lina Haddad, 14{}", missing("B", "")),
+    ]);
+    let items = read(&d);
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(ids(&items), ["A", "B"]);
+    assert!(
+        reason(&items[1]).contains("outside any report"),
+        "{items:?}"
+    );
+    assert_eq!(items[1].raw, b"\nLina Haddad, 14");
+    assert_eq!(items[1].position.index, Some(1));
+}
