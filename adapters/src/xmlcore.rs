@@ -306,9 +306,56 @@ struct Building {
     oversize: bool,
     qname: String,
     error: Option<(String, String)>,
+    /// What the tree built so far costs in memory (elements, attributes, names and text).
+    tree_bytes: usize,
 }
 
+/// How much memory a child's tree may take, as a multiple of [`Limits::max_item_bytes`]. A
+/// report costs about 8 times its bytes as a tree (an element is a few hundred bytes however
+/// short); past this the child is oversize, however few bytes it has (`<a/>` repeated, deep
+/// nesting: found by fuzzing).
+pub const TREE_BYTES_PER_ITEM_BYTE: usize = 16;
+
 impl Building {
+    /// Adds an element to the tree, counting what it costs; past the budget the child is
+    /// oversize and its tree dropped.
+    fn push(&mut self, node: Node, limits: &Limits) {
+        if self.oversize {
+            return;
+        }
+        let attrs: usize = node
+            .attrs
+            .iter()
+            .map(|a| {
+                std::mem::size_of::<Attr>()
+                    + a.ns.as_ref().map_or(0, String::len)
+                    + a.local.len()
+                    + a.qname.len()
+                    + a.value.len()
+            })
+            .sum();
+        let cost = std::mem::size_of::<Node>()
+            + node.ns.as_ref().map_or(0, String::len)
+            + node.local.len()
+            + node.qname.len()
+            + attrs;
+        self.stack.push(node);
+        self.charge(cost, limits);
+    }
+
+    /// Counts `n` more bytes of tree; past the budget the child is oversize.
+    fn charge(&mut self, n: usize, limits: &Limits) {
+        self.tree_bytes = self.tree_bytes.saturating_add(n);
+        if self.tree_bytes
+            > limits
+                .max_item_bytes
+                .saturating_mul(TREE_BYTES_PER_ITEM_BYTE)
+        {
+            self.oversize = true;
+            self.stack = Vec::new();
+        }
+    }
+
     /// Marks the child unreadable when `text` holds a character XML 1.0 does not allow (a
     /// control character, U+FFFE, U+FFFF): such a document is not well-formed, and nothing
     /// read from it could be written back.
@@ -463,7 +510,7 @@ impl<R: BufRead> ChildStream<R> {
                 && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
             {
                 b.oversize = true;
-                b.stack.clear();
+                b.stack = Vec::new();
             }
             match event {
                 Event::DocType(_) => {
@@ -578,23 +625,23 @@ impl<R: BufRead> ChildStream<R> {
                     match building.as_mut() {
                         None => {
                             let line = self.meter().line_of(before);
-                            let b = Building {
+                            let mut b = Building {
                                 start: before,
                                 line,
                                 qname: node.qname.clone(),
-                                stack: vec![node],
+                                stack: Vec::new(),
                                 oversize: false,
                                 error: err,
+                                tree_bytes: 0,
                             };
+                            b.push(node, &self.limits);
                             *building = Some(b);
                         }
                         Some(b) => {
                             if b.error.is_none() {
                                 b.error = err;
                             }
-                            if !b.oversize {
-                                b.stack.push(node);
-                            }
+                            b.push(node, &self.limits);
                         }
                     }
                     if empty {
@@ -624,6 +671,7 @@ impl<R: BufRead> ChildStream<R> {
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&text);
                         }
+                        b.charge(text.len(), &self.limits);
                     } else if !is_xml_space(&t.xml10_content()) {
                         return Some(self.outside_children(before, after));
                     }
@@ -635,6 +683,7 @@ impl<R: BufRead> ChildStream<R> {
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&s);
                         }
+                        b.charge(s.len(), &self.limits);
                     } else {
                         return Some(self.outside_children(before, after));
                     }
@@ -713,7 +762,10 @@ impl<R: BufRead> ChildStream<R> {
         if !child_closed {
             let b = building.as_mut()?;
             if !b.oversize && b.stack.len() > 1 {
-                let n = b.stack.pop()?;
+                let mut n = b.stack.pop()?;
+                // Closed: its lists stay as they are, so give back their spare room.
+                n.children.shrink_to_fit();
+                n.attrs.shrink_to_fit();
                 if let Some(parent) = b.stack.last_mut() {
                     parent.children.push(n);
                 }
@@ -1111,6 +1163,45 @@ mod tests {
                     ..
                 }
             ),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_child_whose_tree_is_too_costly_is_oversize_whatever_its_bytes() {
+        // Found by fuzzing: 400 nested elements in a 6 KiB report cost 680 KB as a tree.
+        let limits = Limits {
+            max_item_bytes: 4096,
+            ..Limits::default()
+        };
+        let deep = format!(
+            "<r><a>{}{}</a><b/></r>",
+            "<x>".repeat(600),
+            "</x>".repeat(600)
+        );
+        let c = chunks(&deep, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() == 4096),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[2], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let flat = format!("<r><a>{}</a></r>", "<x/>".repeat(1000));
+        let c = chunks(&flat, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() < 4096),
+            "{c:?}"
+        );
+        // an ordinary report of the same size is not
+        let ordinary = format!(
+            "<r><a>{}</a></r>",
+            "<nc:PersonGivenName xmlns:nc=\"urn:nc\">Lina</nc:PersonGivenName>".repeat(50)
+        );
+        let c = chunks(&ordinary, limits);
+        assert!(
+            matches!(&c[1], Chunk::Child(a) if a.node.children.len() == 50),
             "{c:?}"
         );
     }

@@ -398,11 +398,20 @@ impl PfifWriter {
             );
         }
         for n in &gmcn_names {
+            // A further Latin name written with `script="Latn"` would be read back as the first
+            // name's Latin form (found by fuzzing); its script is left out where reading
+            // recomputes the same one.
+            let shown = n.display();
+            let script = n.script.as_deref().filter(|s| {
+                !(*s == "Latn"
+                    && !shown.trim().is_empty()
+                    && translit::detect_script(&shown) == "Latn")
+            });
             o.open_attrs(
                 "gmcn:name",
                 &[
                     ("xml:lang", n.lang.as_deref()),
-                    ("script", n.script.as_deref()),
+                    ("script", script),
                     ("given", n.given.as_deref()),
                     ("family", n.family.as_deref()),
                 ],
