@@ -635,6 +635,11 @@ impl<R: BufRead> ChildStream<R> {
                                 tree_bytes: 0,
                             };
                             b.push(node, &self.limits);
+                            if after.saturating_sub(before) > self.limits.max_item_bytes as u64 {
+                                // Its start tag alone is over the limit (found by fuzzing).
+                                b.oversize = true;
+                                b.stack = Vec::new();
+                            }
                             *building = Some(b);
                         }
                         Some(b) => {
@@ -1180,6 +1185,16 @@ mod tests {
             "</x>".repeat(600)
         );
         let c = chunks(&deep, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() == 4096),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[2], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let tag = format!("<r><a{}/><b/></r>", " x=\"1\"".repeat(1000));
+        let c = chunks(&tag, limits);
         assert!(
             matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() == 4096),
             "{c:?}"

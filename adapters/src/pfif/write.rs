@@ -224,6 +224,14 @@ impl PfifWriter {
 
         // --- pfif:person ---
         o.open("pfif:person").leaf("pfif:person_record_id", &prid);
+        // PFIF requires an entry_date: one the record lacks is written as the time of writing
+        // and reported, as it reads back as a date the record did not have (found by fuzzing).
+        if entry_date(r).is_none() {
+            l.add(
+                "provenance.entry_date",
+                "not set: entry_date written as the time of writing",
+            );
+        }
         let ed = entry_date(r).unwrap_or(self.ctx.now);
         o.leaf("pfif:entry_date", &time(&ed));
         if let Some(e) = &r.expiry_date {
