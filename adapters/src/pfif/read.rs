@@ -730,6 +730,19 @@ fn gmcn_case(
                 let given = attr(c, "given");
                 let family = attr(c, "family");
                 let full = text(c);
+                if script.as_deref() == Some("Latn")
+                    && !latin_taken
+                    && given.is_none()
+                    && family.is_none()
+                    && full.is_none()
+                {
+                    // An empty Latin form holds nothing to keep (and nothing a writer could
+                    // write back: found by fuzzing).
+                    warnings.push(
+                        "gmcn:name script=Latn with no given, family or text: ignored".to_string(),
+                    );
+                    continue;
+                }
                 if script.as_deref() == Some("Latn") && !latin_taken {
                     latin_taken = true;
                     let l = primary.latin.get_or_insert_with(LatinName::default);
