@@ -149,10 +149,11 @@ pub fn limits() -> Limits {
 ///
 /// Documents: the unread rest of a refused document, the parser's event buffer and the raw bytes
 /// kept for the item in hand (each at most the document limit), plus the in-memory tree of one
-/// item (an element costs a few hundred bytes however short its text: 64 times the item limit
-/// covers a report made of nothing but `<a/>`), plus the record. Lines: the line, the record built
-/// from it and its messages. Both plus 256 KiB of fixed overhead. What this guards against is
-/// memory that grows with the input rather than with the limits.
+/// item (counted by `xmlcore` and bounded at [`crate::xmlcore::TREE_BYTES_PER_ITEM_BYTE`] times
+/// the item limit; with the slack of growing lists, 64 times the item limit), plus the record.
+/// Lines: the line, the record built from it and its messages. Both plus 256 KiB of fixed
+/// overhead. What this guards against is memory that grows with the input, or with the shape of
+/// an item, rather than with the limits.
 pub fn heap_budget(target: Target, limits: &Limits) -> usize {
     let fixed = 256 * 1024;
     if target.is_document() {

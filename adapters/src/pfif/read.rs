@@ -730,17 +730,10 @@ fn gmcn_case(
                 let given = attr(c, "given");
                 let family = attr(c, "family");
                 let full = text(c);
-                if script.as_deref() == Some("Latn")
-                    && !latin_taken
-                    && given.is_none()
-                    && family.is_none()
-                    && full.is_none()
-                {
-                    // An empty Latin form holds nothing to keep (and nothing a writer could
-                    // write back: found by fuzzing).
-                    warnings.push(
-                        "gmcn:name script=Latn with no given, family or text: ignored".to_string(),
-                    );
+                if given.is_none() && family.is_none() && full.is_none() {
+                    // A name with no given, family or text holds no name to keep (and nothing
+                    // a writer could write back: found by fuzzing).
+                    warnings.push("gmcn:name with no given, family or text: ignored".to_string());
                     continue;
                 }
                 if script.as_deref() == Some("Latn") && !latin_taken {
