@@ -225,11 +225,10 @@ impl Store {
         let snap = self.engine().snapshot()?;
         let start = keys::ev(from);
         let mut out = Vec::new();
-        let mut expected = from;
-        for kv in snap
+        let entries = snap
             .scan(keys::EV.as_bytes(), start.as_bytes())?
-            .take(limit)
-        {
+            .take(limit);
+        for (expected, kv) in (from..).zip(entries) {
             let (k, v) = kv?;
             let key = String::from_utf8_lossy(&k).into_owned();
             if key != keys::ev(expected) {
@@ -241,7 +240,6 @@ impl Store {
                 StoreError::Invalid(format!("stored value under `{key}` is not hex: {e}"))
             })?;
             out.push(bytes);
-            expected += 1;
         }
         Ok(out)
     }
