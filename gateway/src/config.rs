@@ -13,13 +13,20 @@
 //! ```
 //!
 //! Every section and key is optional; unknown keys are refused (a misspelt key must not be
-//! silently ignored). Other parts of the gateway add their own sections here.
+//! silently ignored). Other parts of the gateway add their own sections here: the running
+//! gateway's `[gateway]`, `[listen]`, `[identity]`, `[exchange]`, `[federation]` and the
+//! `[[partners]]` registry are described in `crate::service::config` and `docs/federation.md`.
 
 use std::path::{Path, PathBuf};
 
 use homeward_adapters::Limits;
+use homeward_exchange::partners::PartnerConfig;
 use homeward_store::EngineKind;
 use serde::Deserialize;
+
+use crate::service::config::{
+    ExchangeSection, FederationSection, GatewaySection, IdentitySection, ListenSection,
+};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -31,6 +38,28 @@ pub struct Config {
     /// Size limits the format readers enforce.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[gateway]`: this gateway's id and name (needed by `homeward serve`).
+    #[serde(default)]
+    pub gateway: Option<GatewaySection>,
+    /// `[listen]`: the partner API's address (needed by `homeward serve`).
+    #[serde(default)]
+    pub listen: Option<ListenSection>,
+    /// `[identity]`: where this gateway's keys are.
+    #[serde(default)]
+    pub identity: IdentitySection,
+    /// `[exchange]`: protocol limits and retries.
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+    /// `[[partners]]`: the partner registry (`homeward_exchange::partners`).
+    #[serde(default)]
+    pub partners: Vec<PartnerConfig>,
+    /// `[federation]`: pushes and pulls the gateway runs on its own.
+    #[serde(default)]
+    pub federation: FederationSection,
+    /// The directory of the configuration file (relative paths in `[identity]` and partners'
+    /// `tls.ca_file` are relative to it); `None` when not read from a file.
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
 }
 
 /// `[store]`: which engine holds the records, and where.
@@ -118,7 +147,7 @@ impl Config {
             path: path.to_path_buf(),
             source: e,
         })?;
-        Self::parse(&text).map_err(|e| match e {
+        let mut c = Self::parse(&text).map_err(|e| match e {
             ConfigError::Parse { source, .. } => ConfigError::Parse {
                 path: path.to_path_buf(),
                 source,
@@ -128,7 +157,33 @@ impl Config {
                 what,
             },
             other => other,
-        })
+        })?;
+        c.base_dir = Some(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        );
+        Ok(c)
+    }
+
+    /// The directory relative paths are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        self.base_dir.as_deref().unwrap_or(Path::new("."))
+    }
+
+    /// `path` resolved against [`Config::base_dir`].
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir().join(path)
+        }
+    }
+
+    /// The directory of this gateway's keys (`[identity] dir`, default `keys`), resolved.
+    pub fn identity_dir(&self) -> PathBuf {
+        self.resolve(self.identity.dir.as_deref().unwrap_or(Path::new("keys")))
     }
 
     /// Parses configuration text.
@@ -150,6 +205,17 @@ impl Config {
                 what: "[limits] must be at least 1 byte each".into(),
             });
         }
+        let invalid = |what: String| ConfigError::Invalid {
+            path: PathBuf::new(),
+            what,
+        };
+        if let Some(g) = &c.gateway {
+            homeward_exchange::partners::check_gateway_id(&g.id)
+                .map_err(|m| invalid(format!("[gateway] id: gateway id {m}")))?;
+        }
+        c.exchange.validate().map_err(invalid)?;
+        let ids: Vec<&str> = c.partners.iter().map(|p| p.id.as_str()).collect();
+        c.federation.validate(&ids).map_err(invalid)?;
         Ok(c)
     }
 

@@ -3,4 +3,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod federation;
 pub mod pipeline;
+pub mod service;

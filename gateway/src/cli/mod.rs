@@ -14,8 +14,10 @@ pub mod export;
 pub mod import;
 pub mod input;
 pub mod keys;
+pub mod log;
 pub mod quarantine;
 pub mod records;
+pub mod serve;
 pub mod stats;
 pub mod store;
 
@@ -64,6 +66,12 @@ pub enum Command {
     Store(store::StoreCommand),
     /// Generate or show this gateway's signing key and TLS certificate.
     Keys(keys::KeysArgs),
+    /// Run the gateway: the partner API (mutual TLS) and the pushes and pulls of
+    /// `[federation]`, until SIGTERM or SIGINT. Needs --config.
+    Serve(serve::ServeArgs),
+    /// The evidence log: verify it offline, or show its entries.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 /// Runs a parsed command line.
@@ -78,6 +86,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Stats(args) => stats::run(&env, args),
         Command::Store(cmd) => store::run(&env, cmd),
         Command::Keys(args) => keys::run(args),
+        Command::Serve(args) => serve::run(&env, args),
+        Command::Log(cmd) => log::run(&env, cmd),
     }
 }
 
