@@ -82,7 +82,9 @@ fn verify(env: &Env, args: VerifyArgs) -> Result<ExitCode, CliError> {
     let storage = StoreBackend::new(store);
     let result = verify_log(
         &storage,
-        trust.as_ref().map(|t| t as &dyn homeward_exchange::evidence::KeyTrust),
+        trust
+            .as_ref()
+            .map(|t| t as &dyn homeward_exchange::evidence::KeyTrust),
     );
     match result {
         Ok(s) => {
@@ -100,7 +102,10 @@ fn verify(env: &Env, args: VerifyArgs) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Err(fault) => Err(CliError::failed(
-            format!("the evidence log in {} does not verify", env.data_dir.display()),
+            format!(
+                "the evidence log in {} does not verify",
+                env.data_dir.display()
+            ),
             fault,
         )),
     }

@@ -139,20 +139,20 @@ impl ExchangeBackend for StoreBackend {
         // the log's next position is held until the commit: other appends wait
         let mut slot = evidence.reserve();
         let mut outcomes = Vec::new();
-        let applied = self
-            .store
-            .apply_batch_with(&batch.items, &input, |res, w| -> Result<(), InTxn> {
-                mark_received(w, batch.partner, batch.exchange_id, res)?;
-                outcomes = res
-                    .outcomes
-                    .iter()
-                    .map(|o| exchange_outcome(&o.outcome))
-                    .collect();
-                let draft = seal(&outcomes).map_err(InTxn::Backend)?;
-                let (seq, bytes) = slot.fill(draft, time).map_err(InTxn::Evidence)?;
-                w.append_evidence(seq, &bytes)?;
-                Ok(())
-            });
+        let applied =
+            self.store
+                .apply_batch_with(&batch.items, &input, |res, w| -> Result<(), InTxn> {
+                    mark_received(w, batch.partner, batch.exchange_id, res)?;
+                    outcomes = res
+                        .outcomes
+                        .iter()
+                        .map(|o| exchange_outcome(&o.outcome))
+                        .collect();
+                    let draft = seal(&outcomes).map_err(InTxn::Backend)?;
+                    let (seq, bytes) = slot.fill(draft, time).map_err(InTxn::Evidence)?;
+                    w.append_evidence(seq, &bytes)?;
+                    Ok(())
+                });
         match applied {
             Ok(_) => {
                 let entry = slot.commit().ok_or_else(|| {

@@ -71,8 +71,7 @@ impl Federation {
         };
         let store = self.store.clone();
         let pid = p.id.clone();
-        let mut cursor =
-            blocking(move || store.remote_cursor(&pid, CHANGES_FEED)).await??;
+        let mut cursor = blocking(move || store.remote_cursor(&pid, CHANGES_FEED)).await??;
         for _ in 0..MAX_PAGES {
             let page = self.client.pull(&p.id, cursor.as_deref(), None).await?;
             let asked = cursor.clone().unwrap_or_default();
@@ -172,7 +171,10 @@ impl Federation {
             let (d, e) = refuse(
                 200,
                 "policy_violation",
-                format!("{} item(s) the partner may not send: {first}", violations.len()),
+                format!(
+                    "{} item(s) the partner may not send: {first}",
+                    violations.len()
+                ),
             );
             self.evidence.append(d, self.clock.now())?;
             return Err(e);
@@ -207,22 +209,23 @@ impl Federation {
         let n = items.len();
         let result = blocking(move || -> Result<BatchResult, SyncError> {
             let mut slot = evidence.reserve();
-            let result = store.apply_batch_with(&items, &input, |res, w| -> Result<(), SyncError> {
-                mark_received(w, &pid, &exchange, res)?;
-                if let Some(c) = &next2 {
-                    w.set_remote_cursor(&pid, PFIF_FEED, c)?;
-                }
-                let mut d = EntryDraft::new(
-                    EntryKind::FeedReceived,
-                    &pid,
-                    EntryOutcome::new(200, "ok", format!("{n} items")),
-                );
-                d.exchange_id = exchange.clone();
-                d.envelope_sha256 = digest;
-                let (seq, bytes) = slot.fill(d, now)?;
-                w.append_evidence(seq, &bytes)?;
-                Ok(())
-            })?;
+            let result =
+                store.apply_batch_with(&items, &input, |res, w| -> Result<(), SyncError> {
+                    mark_received(w, &pid, &exchange, res)?;
+                    if let Some(c) = &next2 {
+                        w.set_remote_cursor(&pid, PFIF_FEED, c)?;
+                    }
+                    let mut d = EntryDraft::new(
+                        EntryKind::FeedReceived,
+                        &pid,
+                        EntryOutcome::new(200, "ok", format!("{n} items")),
+                    );
+                    d.exchange_id = exchange.clone();
+                    d.envelope_sha256 = digest;
+                    let (seq, bytes) = slot.fill(d, now)?;
+                    w.append_evidence(seq, &bytes)?;
+                    Ok(())
+                })?;
             slot.commit();
             Ok(result)
         })

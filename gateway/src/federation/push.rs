@@ -97,11 +97,9 @@ impl Federation {
                 if mark.as_ref().is_some_and(|m| m.version >= record.version) {
                     continue;
                 }
-                let items = p2.share.outbound(
-                    &record,
-                    mark.is_some(),
-                    mark.as_ref().map(|m| m.status),
-                );
+                let items =
+                    p2.share
+                        .outbound(&record, mark.is_some(), mark.as_ref().map(|m| m.status));
                 if items.is_empty() {
                     continue;
                 }

@@ -247,7 +247,10 @@ impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("partner_addr", &self.partner_addr)
-            .field("tasks", &self.tasks.iter().map(|t| &t.0).collect::<Vec<_>>())
+            .field(
+                "tasks",
+                &self.tasks.iter().map(|t| &t.0).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
