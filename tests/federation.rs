@@ -331,7 +331,9 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     hub_at_state.share.withhold = AGENCY_WITHHOLDS.to_vec();
     state.write_config(
         vec![hub_at_state],
-        &format!("[federation]\npush_to = [\"{HUB}\"]\npoll_interval_ms = 50"),
+        &format!(
+            "[federation]\npush_to = [\"{HUB}\"]\npoll_interval_ms = 50\nexpire_interval_ms = 200"
+        ),
     );
     // the hub accepts the agency's Texas records, shares missing children with the partner
     // abroad (minus details), and pulls the partner's pages
@@ -368,6 +370,10 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     // 30 agency records: missing children and adults, some unidentified; one unclaimed
     // (never shared with the hub: kind not in its policy)
     let mut agency_records = synthetic_records(ORI, 30);
+    // an adult case that reaches its expiry date in a moment (expired by the agency's own
+    // service, the expiry sent to the hub)
+    let expiring = agency_records[6].id.clone();
+    agency_records[6].expiry_date = Some(Utc::now() + chrono::TimeDelta::seconds(3));
     let mut unclaimed = synthetic_records(ORI, 31).pop().unwrap();
     unclaimed.kind = Kind::Unclaimed;
     unclaimed.id = RecordId::new(ORI, "U000000031");
@@ -390,7 +396,7 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
         intl_records.iter().all(|r| get(&h, &r.id).is_some())
     })
     .await;
-    for r in &shared {
+    for r in shared.iter().filter(|r| r.id != expiring) {
         let at_agency = get(&s, &r.id).unwrap();
         let at_hub = get(&h, &r.id).unwrap();
         let mut expected = comparable(at_agency.clone());
@@ -463,7 +469,7 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     let cleared = children[0];
     let located = shared
         .iter()
-        .find(|r| r.kind == Kind::Missing && r.id != cleared.id)
+        .find(|r| r.kind == Kind::Missing && r.id != cleared.id && r.id != expiring)
         .unwrap();
     let identified = shared
         .iter()
@@ -506,6 +512,26 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
         get(&i, &cleared.id).unwrap().status == Status::Cleared
     })
     .await;
+    // the expiry: done by the agency's service when the date passed, sent to the hub
+    wait_until("the expiry at the hub", || {
+        get(&h, &expiring).unwrap().status == Status::Expired
+    })
+    .await;
+    assert_eq!(get(&s, &expiring).unwrap().status, Status::Expired);
+    let at_hub = get(&h, &expiring).unwrap();
+    assert!(
+        at_hub.names.is_empty() && at_hub.last_seen.is_none(),
+        "personal data removed"
+    );
+    let last = h.store().history(&expiring).unwrap().pop().unwrap();
+    assert_eq!(last.action.as_deref(), Some("expire"));
+    assert!(
+        last.input
+            .unwrap()
+            .origin
+            .name()
+            .starts_with("state.example/")
+    );
 
     // === refusals: each answered with its status, logged, nothing applied ===
     let agency_identity = GatewayIdentity::load_dir(STATE, &state.keys()).unwrap();

@@ -175,6 +175,9 @@ pub struct FederationSection {
     pub push_batch: usize,
     /// How long a pusher waits after a refusal (4xx) before trying again, in ms (60,000).
     pub refused_backoff_ms: u64,
+    /// How often records whose `expiry_date` has passed are expired (their personal data
+    /// removed, the expiry sent to every partner that had them), in ms (3,600,000; 0: never).
+    pub expire_interval_ms: u64,
     /// Pulls from partners.
     pub pull: Vec<PullSection>,
 }
@@ -186,6 +189,7 @@ impl Default for FederationSection {
             poll_interval_ms: 1000,
             push_batch: 1000,
             refused_backoff_ms: 60_000,
+            expire_interval_ms: 3_600_000,
             pull: Vec::new(),
         }
     }

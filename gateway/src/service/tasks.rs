@@ -63,6 +63,12 @@ pub(super) fn start_sync_tasks(running: &mut Running, cfg: &FederationSection) {
             pusher(fed, wake, partner, batch, poll, refused, stop)
         });
     }
+    if cfg.expire_interval_ms > 0 {
+        let fed = running.federation().clone();
+        let wake = running.changed();
+        let every = Duration::from_millis(cfg.expire_interval_ms);
+        running.spawn("expire", move |stop| expirer(fed, wake, every, stop));
+    }
     for pull in &cfg.pull {
         let fed = running.federation().clone();
         let (partner, feed) = (pull.partner.clone(), pull.feed);
@@ -131,6 +137,34 @@ async fn puller(
             PullFeed::Pfif => fed.pull_pfif_once(&partner).await,
         };
         record(&fed, &task, result.as_ref().map(|r| r.items as u64));
+        if !pause(&mut stop, None, every).await {
+            return;
+        }
+    }
+}
+
+/// Expires what is due, then every `every`; wakes the pushers when something expired so the
+/// expiry reaches the partners that had the records.
+async fn expirer(fed: Arc<Federation>, wake: Arc<Notify>, every: Duration, mut stop: Stop) {
+    loop {
+        let store = fed.store.clone();
+        let now = fed.clock.now();
+        match tokio::task::spawn_blocking(move || store.expire_due(now)).await {
+            Ok(Ok(ids)) if !ids.is_empty() => {
+                tracing::info!(
+                    records = ids.len(),
+                    "expired records past their expiry date"
+                );
+                fed.status.record("expire", now, Ok(ids.len() as u64));
+                wake.notify_waiters();
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "expiring records failed");
+                fed.status.record("expire", now, Err(e.to_string()));
+            }
+            Err(e) => fed.status.record("expire", now, Err(e.to_string())),
+        }
         if !pause(&mut stop, None, every).await {
             return;
         }
