@@ -100,6 +100,39 @@ impl StoreBackend {
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
+
+    /// Changes after `after`: those of second `floor` and up to `limit` later ones, ending at
+    /// a second's end (see [`ExchangeBackend::changes`]).
+    fn changes_by_second(
+        &self,
+        mut after: u64,
+        floor: i64,
+        limit: usize,
+    ) -> Result<Vec<homeward_store::Change>, BackendError> {
+        let mut out: Vec<homeward_store::Change> = Vec::new();
+        let mut later = 0usize;
+        loop {
+            let chunk = self
+                .store
+                .changes_after(after, 1024)
+                .map_err(backend_error)?;
+            if chunk.is_empty() {
+                return Ok(out);
+            }
+            for c in chunk {
+                let second = c.at.timestamp();
+                let last = out.last().map(|l| l.at.timestamp());
+                if later >= limit && last != Some(second) {
+                    return Ok(out);
+                }
+                if second > floor {
+                    later += 1;
+                }
+                after = c.seq;
+                out.push(c);
+            }
+        }
+    }
 }
 
 fn cursor_seq(c: Option<&str>) -> Result<u64, BackendError> {
@@ -173,19 +206,31 @@ impl ExchangeBackend for StoreBackend {
 
     /// The records changed after the cursor (a change-feed sequence number), each as it now
     /// stands and once: a change superseded by a later one is left for that one.
+    ///
+    /// By entry date (a PFIF pull by `min_entry_date`, whose precision is the second, and
+    /// inclusive): every change of `t`'s second, then up to `limit` later changes, the page
+    /// extended to the end of its last second. A page never splits a second, and holds a later
+    /// second whenever there is one, so a partner that pulls again from the newest entry date
+    /// it got always moves on (however many changes one second holds).
     fn changes(&self, from: &ChangesFrom, limit: usize) -> Result<ChangeBatch, BackendError> {
-        let after = match from {
-            ChangesFrom::Cursor(c) => cursor_seq(c.as_deref())?,
-            ChangesFrom::EntryDate(t) => self
-                .store
-                .first_change_at_or_after(*t)
-                .map_err(backend_error)?
-                .saturating_sub(1),
+        let (after, feed) = match from {
+            ChangesFrom::Cursor(c) => {
+                let after = cursor_seq(c.as_deref())?;
+                let feed = self
+                    .store
+                    .changes_after(after, limit)
+                    .map_err(backend_error)?;
+                (after, feed)
+            }
+            ChangesFrom::EntryDate(t) => {
+                let after = self
+                    .store
+                    .first_change_at_or_after(*t)
+                    .map_err(backend_error)?
+                    .saturating_sub(1);
+                (after, self.changes_by_second(after, t.timestamp(), limit)?)
+            }
         };
-        let feed = self
-            .store
-            .changes_after(after, limit)
-            .map_err(backend_error)?;
         let mut changes = Vec::new();
         for c in &feed {
             if let Some(r) = self.store.get(&c.record).map_err(backend_error)?

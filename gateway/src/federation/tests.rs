@@ -227,6 +227,39 @@ fn the_change_feed_serves_each_record_once_as_it_stands() {
 }
 
 #[test]
+fn a_pfif_page_never_splits_a_second() {
+    let (_d, store, backend) = setup();
+    // one batch: every change in the same second (or two, at a second's edge)
+    let records = synthetic_records("TX0101300", 12);
+    let items: Vec<ReadItem> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| entry(r, i as u64))
+        .collect();
+    store
+        .apply_batch(&items, &InputContext::file("a", "canonical"))
+        .unwrap();
+    let at = store.changes_after(0, 1).unwrap()[0].at;
+    let from = |t| ChangesFrom::EntryDate(t);
+    // a limit of 3 still serves the whole second: a pull from that second moves on
+    let page = backend.changes(&from(at - TimeDelta::hours(1)), 3).unwrap();
+    let second = |c: &homeward_exchange::backend::Change| c.changed_at.timestamp();
+    let last = second(page.changes.last().unwrap());
+    let all = backend
+        .changes(&from(at - TimeDelta::hours(1)), 1000)
+        .unwrap();
+    let in_last_second = all.changes.iter().filter(|c| second(c) == last).count();
+    assert_eq!(
+        page.changes.iter().filter(|c| second(c) == last).count(),
+        in_last_second
+    );
+    assert!(page.changes.len() >= 3);
+    // from the second itself (inclusive): all of it again
+    let again = backend.changes(&from(at), 1).unwrap();
+    assert!(again.changes.len() >= in_last_second.min(12));
+}
+
+#[test]
 fn sharing_marks_and_replay_keys_are_kept() {
     let (_d, store, backend) = setup();
     let records = synthetic_records("TX0101300", 2);

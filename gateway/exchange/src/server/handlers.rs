@@ -386,11 +386,15 @@ impl ExchangeService {
                     // the partner's own record: it holds the original
                     continue;
                 }
+                let changed_at = change.changed_at;
                 match change.item {
                     // a PFIF feed carries records only: a record the partner had and
-                    // that left the policy goes as its lifecycle (PFIF's placeholder form)
+                    // that left the policy goes as its lifecycle (PFIF's placeholder form).
+                    // Its entry_date is when this gateway stored this version (the PFIF
+                    // meaning, and the partner's next min_entry_date)
                     PayloadItem::Record(r) if records_only => {
-                        if let Some(rec) = p.share.decide(&r, was_shared).into_record() {
+                        if let Some(mut rec) = p.share.decide(&r, was_shared).into_record() {
+                            rec.received_at = Some(changed_at);
                             out.push(PayloadItem::Record(Box::new(rec)));
                             sent.push(id);
                         }
