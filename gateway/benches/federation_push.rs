@@ -24,6 +24,18 @@ use homeward_store::EngineKind;
 
 const RECORDS: usize = 10_000;
 
+/// CPU time of this process (user + system) from `/proc/self/stat`, where there is one: the
+/// load-independent figure on a shared machine (both gateways run in this process).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the command name (which ends with the last ')'): utime is the 12th, stime 13th
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -36,7 +48,9 @@ fn port() -> u16 {
 fn identity(dir: &std::path::Path, id: &str, port: u16) -> PartnerConfig {
     let identity = GatewayIdentity::generate(id, 30).unwrap();
     let endpoint = format!("https://127.0.0.1:{port}");
-    identity.save_dir(&dir.join("keys"), &endpoint, false).unwrap();
+    identity
+        .save_dir(&dir.join("keys"), &endpoint, false)
+        .unwrap();
     let file: PartnersFile = toml::from_str(&identity.partner_entry(&endpoint)).unwrap();
     file.partners.into_iter().next().unwrap()
 }
@@ -92,10 +106,18 @@ fn push(c: &mut Criterion) {
                 hub_at_state,
             )
             .await;
-            let hub = start(&tmp.path().join("hub"), "hub.example", hp, engine, state_entry).await;
+            let hub = start(
+                &tmp.path().join("hub"),
+                "hub.example",
+                hp,
+                engine,
+                state_entry,
+            )
+            .await;
             (state, hub)
         });
         let mut generation = 0u64;
+        let mut cpu = (Duration::ZERO, 0u32);
         group.bench_function(
             format!("signed_push_10k_typical_records_into_{engine}"),
             |b| {
@@ -112,16 +134,28 @@ fn push(c: &mut Criterion) {
                             })
                             .collect();
                         let started = Instant::now();
+                        let cpu_before = cpu_time();
                         let pushed = rt
                             .block_on(state.federation().client.push("hub.example", &items))
                             .unwrap();
                         total += started.elapsed();
+                        if let (Some(a), Some(b)) = (cpu_before, cpu_time()) {
+                            cpu.0 += b.saturating_sub(a);
+                            cpu.1 += 1;
+                        }
                         assert_eq!(pushed.receipt.body.accepted(), RECORDS);
                     }
                     total
                 })
             },
         );
+        if cpu.1 > 0 {
+            eprintln!(
+                "{engine}: process CPU per push (both gateways) {} ms over {} pushes",
+                cpu.0.as_millis() / u128::from(cpu.1),
+                cpu.1
+            );
+        }
         rt.block_on(async {
             state.shutdown().await;
             hub.shutdown().await;
