@@ -775,8 +775,14 @@ async fn serve_runs_until_sigterm_and_stops_cleanly() {
             let _ = tx.send(line);
         }
     });
-    let started = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    assert!(started.contains("serving partners on"), "{started}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("serve did not start");
+        if line.contains("serving partners on") {
+            break;
+        }
+    }
 
     // a registered partner pulls a signed page
     let identity = GatewayIdentity::load_dir(STATE, &probe.keys()).unwrap();
@@ -805,4 +811,37 @@ async fn serve_runs_until_sigterm_and_stops_cleanly() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_an_exchange_in_flight_finish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = quick_node(tmp.path(), HUB);
+    let state = quick_node(tmp.path(), STATE);
+    hub.write_config(vec![state.as_partner(PartnerRole::LawEnforcement)], "");
+    let h = hub.start().await;
+    let client = client_as(
+        GatewayIdentity::load_dir(STATE, &state.keys()).unwrap(),
+        &hub,
+    );
+    let n = 3000;
+    let items: Vec<PayloadItem> = homeward_exchange::fixtures::typical_records("AL1775001", n)
+        .into_iter()
+        .map(|r| PayloadItem::Record(Box::new(r)))
+        .collect();
+    let push = tokio::spawn(async move { client.push(HUB, &items).await });
+    // the exchange is in flight once its replay key is recorded (before it is applied)
+    wait_until("the push to reach the hub", || {
+        h.store().replay_len().unwrap() == 1
+    })
+    .await;
+    h.shutdown().await;
+    let pushed = push.await.unwrap().unwrap();
+    assert_eq!(pushed.receipt.body.accepted(), n);
+    // all of it is there, with its evidence
+    let store = Store::open(&hub.data(), Default::default()).unwrap();
+    assert_eq!(store.stats().unwrap().records, n as u64);
+    drop(store);
+    let o = hub.log_verify(None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
