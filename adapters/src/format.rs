@@ -184,7 +184,10 @@ impl Registry {
         self.formats.push(format);
     }
 
+    /// The format called `name`; a layout is also found by the name its records carry
+    /// (`layout:<name>`).
     pub fn get(&self, name: &str) -> Option<Arc<dyn Format>> {
+        let name = name.strip_prefix("layout:").unwrap_or(name);
         self.formats.iter().find(|f| f.name() == name).cloned()
     }
 

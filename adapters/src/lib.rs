@@ -8,10 +8,13 @@
 
 pub mod format;
 pub mod item;
+pub mod layout;
+pub mod lines;
 pub mod ncic;
 pub mod pfif;
 pub mod testdata;
 pub mod xml;
+pub mod xmlcore;
 
 pub use format::{
     DETECT_HEAD_BYTES, Format, Limits, ReadContext, Reader, Registry, WriteContext, WriteError,

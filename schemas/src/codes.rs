@@ -388,12 +388,18 @@ mod tests {
             assert_eq!(Sex::from_niem(s.niem()), Some(*s));
         }
         assert_eq!(Sex::from_ncic(""), None);
-        assert_eq!(StatusReason::from_ncic("VOL RETURN"), Some(StatusReason::VoluntaryReturn));
+        assert_eq!(
+            StatusReason::from_ncic("VOL RETURN"),
+            Some(StatusReason::VoluntaryReturn)
+        );
     }
 
     #[test]
     fn json_names_are_stable() {
-        assert_eq!(serde_json::to_string(&HairColor::Blond).unwrap(), "\"blond\"");
+        assert_eq!(
+            serde_json::to_string(&HairColor::Blond).unwrap(),
+            "\"blond\""
+        );
         assert_eq!(
             serde_json::from_str::<Kind>("\"unclaimed\"").unwrap(),
             Kind::Unclaimed

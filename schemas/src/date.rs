@@ -105,11 +105,7 @@ impl PartialDate {
 
     /// The full date, when known.
     pub fn to_naive(&self) -> Option<NaiveDate> {
-        NaiveDate::from_ymd_opt(
-            self.year,
-            u32::from(self.month?),
-            u32::from(self.day?),
-        )
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.month?), u32::from(self.day?))
     }
 
     /// The first day the date may denote.
@@ -220,7 +216,10 @@ mod tests {
     #[test]
     fn parses_the_three_shapes() {
         assert_eq!("2012".parse::<PartialDate>().unwrap().to_string(), "2012");
-        assert_eq!("2012-03".parse::<PartialDate>().unwrap().to_string(), "2012-03");
+        assert_eq!(
+            "2012-03".parse::<PartialDate>().unwrap().to_string(),
+            "2012-03"
+        );
         assert_eq!(
             "2012-03-14".parse::<PartialDate>().unwrap().to_string(),
             "2012-03-14"

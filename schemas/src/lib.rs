@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod date;
+pub mod geo;
 pub mod record;
 pub mod translit;
 pub mod units;
@@ -22,7 +23,10 @@ pub use units::Range;
 pub fn json_schema() -> String {
     #[derive(schemars::JsonSchema)]
     #[allow(dead_code)]
-    #[schemars(title = "Homeward canonical item", description = "A canonical record (an entry) or a transaction on one, schema version 1.")]
+    #[schemars(
+        title = "Homeward canonical item",
+        description = "A canonical record (an entry) or a transaction on one, schema version 1."
+    )]
     #[serde(untagged)]
     enum CanonicalItem {
         Record(Box<Record>),
@@ -56,7 +60,15 @@ mod tests {
     fn schema_validates_shape_of_a_record() {
         let schema: serde_json::Value = serde_json::from_str(&super::json_schema()).unwrap();
         let defs = schema.get("$defs").unwrap();
-        for t in ["Record", "Transaction", "Name", "Place", "Mark", "Dental", "PartialDate"] {
+        for t in [
+            "Record",
+            "Transaction",
+            "Name",
+            "Place",
+            "Mark",
+            "Dental",
+            "PartialDate",
+        ] {
             assert!(defs.get(t).is_some(), "schema lacks {t}");
         }
     }

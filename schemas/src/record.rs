@@ -79,9 +79,7 @@ pub struct Agency {
 }
 
 /// Whether a name is the person's name or another name they are known by.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NameRole {
     /// The name the case is filed under (and its forms in other scripts).
@@ -388,9 +386,7 @@ pub struct Photo {
 }
 
 /// What a piece of free text is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TextKind {
     /// NCIC `MIS` remarks.
@@ -996,7 +992,11 @@ mod tests {
 
     #[test]
     fn stripping_keeps_identity_only() {
-        let mut r = Record::new(Kind::Missing, "gmcn-ru.example.org", "gmcn-ru.example.org/p.1");
+        let mut r = Record::new(
+            Kind::Missing,
+            "gmcn-ru.example.org",
+            "gmcn-ru.example.org/p.1",
+        );
         r.names.push(Name {
             full: Some("Anna".into()),
             ..Name::default()

@@ -1,13 +1,30 @@
-//! Format `ncic` (not yet implemented on this branch).
+//! NCIC-style messages (format `ncic`), as `../shared/formats/ncic.md` defines them.
+//!
+//! One message per line: `1N01HEADER.<MKE>.<ORI>.<MFC>/<value>. ...`. The reader turns each
+//! line into an entry (EMx, EUx), a transaction (MM, XM, LM, CM, MU, XU, CU) or a rejection
+//! naming the line, column, field and reason; the writer turns records and transactions back
+//! into lines, reporting per record what NCIC cannot hold. Choices the spec leaves open are in
+//! `docs/formats/ncic.md`.
 
-use std::io::{BufRead, Write};
+mod fields;
+mod read;
+mod write;
 
-use homeward_schemas::{Record, Transaction};
+#[cfg(test)]
+mod tests;
 
-use crate::format::{Format, ReadContext, Reader, WriteContext, WriteError, Writer};
-use crate::item::{Loss, Position, ReadItem};
+use crate::format::{Format, Reader, WriteContext, Writer};
 
+pub use fields::{Mke, name_matches, parse_name};
+pub use read::NcicReader;
+pub(crate) use read::parse_mark;
+pub use write::NcicWriter;
+
+/// The format's name.
 pub const NAME: &str = "ncic";
+
+/// The fixed header every message starts with.
+pub const HEADER: &str = "1N01HEADER";
 
 /// The `ncic` format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,11 +36,15 @@ impl Format for NcicFormat {
     }
 
     fn description(&self) -> &str {
-        "ncic (not yet implemented)"
+        "NCIC-style messages, one per line (1N01HEADER.MKE.ORI.MFC/value...)"
     }
 
-    fn detect(&self, _head: &[u8]) -> bool {
-        false
+    fn detect(&self, head: &[u8]) -> bool {
+        // The first line that is neither blank nor a comment starts with the header.
+        head.split(|b| *b == b'\n')
+            .map(crate::format::trim_head)
+            .find(|l| !l.is_empty() && !l.starts_with(b"#"))
+            .is_some_and(|l| l.starts_with(HEADER.as_bytes()))
     }
 
     fn reader(&self) -> Box<dyn Reader> {
@@ -32,53 +53,5 @@ impl Format for NcicFormat {
 
     fn writer(&self, _ctx: &WriteContext) -> Box<dyn Writer> {
         Box::new(NcicWriter)
-    }
-}
-
-struct NcicReader;
-
-impl Reader for NcicReader {
-    fn read<'a>(
-        &self,
-        _input: Box<dyn BufRead + Send + 'a>,
-        _ctx: ReadContext,
-    ) -> Box<dyn Iterator<Item = ReadItem> + Send + 'a> {
-        Box::new(std::iter::once(ReadItem::rejected(
-            NAME,
-            None,
-            "format not implemented",
-            Position::default(),
-            Vec::new(),
-        )))
-    }
-}
-
-struct NcicWriter;
-
-impl Writer for NcicWriter {
-    fn begin(&mut self, _out: &mut dyn Write) -> Result<(), WriteError> {
-        Ok(())
-    }
-
-    fn record(&mut self, _out: &mut dyn Write, _r: &Record) -> Result<Vec<Loss>, WriteError> {
-        Err(WriteError::Unsupported {
-            format: NAME,
-            what: "records (not implemented)".into(),
-        })
-    }
-
-    fn transaction(
-        &mut self,
-        _out: &mut dyn Write,
-        _t: &Transaction,
-    ) -> Result<Vec<Loss>, WriteError> {
-        Err(WriteError::Unsupported {
-            format: NAME,
-            what: "transactions (not implemented)".into(),
-        })
-    }
-
-    fn finish(&mut self, _out: &mut dyn Write) -> Result<(), WriteError> {
-        Ok(())
     }
 }

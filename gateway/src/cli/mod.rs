@@ -16,7 +16,12 @@ pub const EXIT_REJECTED: u8 = 3;
 #[command(name = "homeward", version, about, long_about = None)]
 pub struct Cli {
     /// The local store directory.
-    #[arg(long, global = true, env = "HOMEWARD_DATA_DIR", default_value = "./homeward-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "HOMEWARD_DATA_DIR",
+        default_value = "./homeward-data"
+    )]
     pub data_dir: PathBuf,
 
     /// More log output (-v info, -vv debug). Logs go to stderr.
