@@ -27,7 +27,7 @@ pub mod world;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use homeward_adapters::{Registry, WriteContext, WriteError};
+use homeward_adapters::{Loss, Registry, WriteContext, WriteError};
 
 pub use world::{AgencyFile, Config, Item, TruthRow, World, generate};
 
@@ -56,8 +56,8 @@ pub struct Written {
     pub files: usize,
     pub records: u64,
     pub transactions: u64,
-    /// What a format could not hold exactly (reported by its writer), as text.
-    pub losses: Vec<String>,
+    /// What a format could not hold exactly (reported by its writer), with the file.
+    pub losses: Vec<(String, Loss)>,
 }
 
 /// Writes `world` under `dir`: `wire/<agency file>` and `truth.csv`.
@@ -91,12 +91,12 @@ pub fn write(world: &World, dir: &Path, registry: &Registry) -> Result<Written, 
         writer.begin(&mut buf).map_err(werr)?;
         for r in &f.entries {
             let lost = writer.record(&mut buf, r).map_err(werr)?;
-            out.losses.extend(lost.iter().map(|l| format!("{}: {l}", f.file)));
+            out.losses.extend(lost.into_iter().map(|l| (f.file.clone(), l)));
             out.records += 1;
         }
         for t in &f.transactions {
             let lost = writer.transaction(&mut buf, t).map_err(werr)?;
-            out.losses.extend(lost.iter().map(|l| format!("{}: {l}", f.file)));
+            out.losses.extend(lost.into_iter().map(|l| (f.file.clone(), l)));
             out.transactions += 1;
         }
         writer.finish(&mut buf).map_err(werr)?;

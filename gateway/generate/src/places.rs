@@ -148,6 +148,11 @@ pub fn region(code: &str) -> Option<&'static Region> {
         .find(|r| r.code == code)
 }
 
+/// A partner country by its ISO 3166-1 code.
+pub fn country(code: &str) -> Option<&'static Region> {
+    COUNTRIES.iter().find(|r| r.code == code)
+}
+
 /// Moves a point `km` kilometres in a random direction.
 pub fn displace(rng: &mut Rng, lat: f64, lon: f64, km: f64) -> (f64, f64) {
     let bearing = rng.uniform(0.0, std::f64::consts::TAU);

@@ -111,8 +111,10 @@ enum AgencyKey {
     State(&'static str),
     /// A state clearinghouse (XML).
     Clearinghouse(&'static str),
-    /// A medical examiner or coroner (XML), US state or country.
+    /// A medical examiner or coroner (XML) of a US state.
     Me(&'static str),
+    /// A medical examiner or coroner (XML) of a partner country.
+    MeAbroad(&'static str),
     Ncmec,
     /// An international partner's feed (PFIF), by lower-case country.
     Gmcn(String),
@@ -155,8 +157,9 @@ impl AgencyKey {
                 name: "border liaison".into(),
                 country: "US".into(),
             },
+            // country files carry "country" in their name: CA, DE and IN are also states
             AgencyKey::Abroad(c) => AgencyInfo {
-                file: format!("{c}-state.ncic"),
+                file: format!("{c}-country-state.ncic"),
                 format: "ncic",
                 source: format!("TX{}", ori_digits(seed, c)),
                 name: format!("liaison {c}"),
@@ -174,9 +177,14 @@ impl AgencyKey {
                 format: "xml",
                 source: format!("{c}-ME"),
                 name: format!("{c}-me"),
-                country: places::region(c)
-                    .map(|r| r.country.to_string())
-                    .unwrap_or_else(|| "US".into()),
+                country: "US".into(),
+            },
+            AgencyKey::MeAbroad(c) => AgencyInfo {
+                file: format!("{c}-country-me.xml"),
+                format: "xml",
+                source: format!("{c}-COUNTRY-ME"),
+                name: format!("{c} medical examiner"),
+                country: c.to_string(),
             },
             AgencyKey::Ncmec => AgencyInfo {
                 file: "ncmec-clearinghouse.xml".into(),
@@ -860,7 +868,9 @@ fn close_missing(b: &mut Builder, rng: &mut Rng, r: &Record, key: &AgencyKey, da
             kind: Some(Kind::Missing),
             source: r.id.source.clone(),
             native_id: r.id.native_id.clone(),
-            name: r.names.first().map(|n| n.display_latin().to_uppercase()),
+            name: (r.format.as_deref() == Some("ncic"))
+                .then(|| target_name(r))
+                .flatten(),
             case_number: r.case_number.clone(),
         },
         action,
@@ -874,13 +884,46 @@ fn close_missing(b: &mut Builder, rng: &mut Rng, r: &Record, key: &AgencyKey, da
     b.set_status(&r.id.native_id, status);
 }
 
+/// The name a transaction confirms its target with: `FAMILY, GIVEN MIDDLE` in the Latin
+/// letters NCIC holds (at most 30 characters).
+fn target_name(r: &Record) -> Option<String> {
+    use homeward_schemas::translit::match_key;
+    let n = r.names.first()?;
+    let latin = n.latin.as_ref();
+    let part = |own: &Option<String>, lat: Option<&Option<String>>| {
+        lat.and_then(|l| l.as_deref())
+            .or(own.as_deref())
+            .map(match_key)
+            .filter(|s| !s.is_empty())
+    };
+    let family = part(&n.family, latin.map(|l| &l.family))?;
+    let given = part(&n.given, latin.map(|l| &l.given));
+    let middle = part(&n.middle, None);
+    let mut s = family;
+    if let Some(g) = given {
+        s.push_str(", ");
+        s.push_str(&g);
+        if let Some(m) = middle {
+            s.push(' ');
+            s.push_str(&m);
+        }
+    }
+    let mut s: String = s.chars().take(30).collect();
+    while s.ends_with([' ', ',']) {
+        s.pop();
+    }
+    Some(s)
+}
+
 fn simple_tx(r: &Record, action: Action, date: NaiveDate, reason: Option<StatusReason>) -> Transaction {
     Transaction {
         target: TargetRef {
             kind: Some(r.kind),
             source: r.id.source.clone(),
             native_id: r.id.native_id.clone(),
-            name: r.names.first().map(|n| n.display_latin().to_uppercase()),
+            name: (r.format.as_deref() == Some("ncic"))
+                .then(|| target_name(r))
+                .flatten(),
             case_number: r.case_number.clone(),
         },
         action,
@@ -902,7 +945,7 @@ fn found_spot(rng: &mut Rng, from: &Spot) -> Spot {
         _ => {
             // across a border: a neighbouring country, or anywhere
             let target: &Region = if from.region.is_us() {
-                let near = [places::region("MX"), places::region("CA")];
+                let near = [places::country("MX"), places::country("CA")];
                 match near[rng.below(2)] {
                     Some(r) if rng.chance(0.6) => r,
                     _ => &COUNTRIES[rng.below(COUNTRIES.len())],
@@ -940,7 +983,7 @@ fn remains_agencies(rng: &mut Rng, spot: &Spot) -> Vec<AgencyKey> {
             out.push(AgencyKey::Abroad(r.code));
         }
         if out.is_empty() || rng.chance(0.5) {
-            out.push(AgencyKey::Me(r.code));
+            out.push(AgencyKey::MeAbroad(r.code));
         }
     }
     out
@@ -1056,7 +1099,11 @@ fn remains(b: &mut Builder, rng: &mut Rng, p: &Person, last: NaiveDate, found: N
 }
 
 fn unclaimed_report(b: &mut Builder, rng: &mut Rng, p: &Person, died: NaiveDate, spot: &Spot) -> (AgencyKey, Record) {
-    let key = AgencyKey::Me(spot.region.code);
+    let key = if spot.region.is_us() {
+        AgencyKey::Me(spot.region.code)
+    } else {
+        AgencyKey::MeAbroad(spot.region.code)
+    };
     let mut r = b.new_record(&key, Kind::Unclaimed, p.pid);
     let mut names = report_names(rng, p, "xml", false);
     names.truncate(1);

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod bench;
 pub mod convert;
+pub mod crossmatch;
+pub mod evaluate;
+pub mod generate;
 pub mod input;
 
 /// Exit code when `--strict` was given and something was rejected.
@@ -36,12 +40,24 @@ pub struct Cli {
 pub enum Command {
     /// Convert a file from one format to another without touching the store.
     Convert(convert::ConvertArgs),
+    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    Crossmatch(crossmatch::CrossmatchArgs),
+    /// The crossmatch's quality figures against a world's truth.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Write a deterministic synthetic world in every wire format, with its truth.
+    Generate(generate::GenerateArgs),
+    /// Measure (figures for the docs).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -97,6 +97,11 @@ pub struct Candidate {
     /// An investigator's decision on the pair, if any (only confirmed pairs appear: excluded
     /// ones are never proposed).
     pub decision: Option<Verdict>,
+    /// Identification scored on another record of the same remains or body (a same-person
+    /// link of the right record), whose evidence is stronger; the score and reasons are that
+    /// pair's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<RecordId>,
 }
 
 /// The result of a full crossmatch.
@@ -165,6 +170,17 @@ impl Engine {
             .par_iter()
             .filter(|r| r.is_open())
             .map(Profile::build)
+            .collect();
+        Self::with_profiles(config, profiles)
+    }
+
+    /// An engine holding `records`, consuming them (each is dropped once its profile is
+    /// built, so the records and the index are not both held whole).
+    pub fn from_records(config: Config, records: Vec<Record>) -> Self {
+        let profiles: Vec<Profile> = records
+            .into_par_iter()
+            .filter(|r| r.is_open())
+            .map(|r| Profile::build(&r))
             .collect();
         Self::with_profiles(config, profiles)
     }
@@ -337,7 +353,12 @@ impl Engine {
                     let w = (0.8 * profiles / v.len() as f32).log2().clamp(0.0, 13.0);
                     evidence.extend(v.iter().map(|s| (*s, w)));
                 }
-                keys::Family::Tooth if teeth => evidence.extend(v.iter().map(|s| (*s, 1.5))),
+                keys::Family::Tooth if teeth => {
+                    // a restoration few charts share says more than a common extraction
+                    let charts = self.counts.dental_charts().max(50) as f32;
+                    let w = (0.8 * charts / v.len() as f32).log2().clamp(0.0, 6.0);
+                    evidence.extend(v.iter().map(|s| (*s, w)));
+                }
                 keys::Family::Tooth => {}
             }
         }
@@ -508,7 +529,36 @@ impl Engine {
             score,
             rank,
             decision: self.verdict(relation, a, b),
+            via: None,
         }
+    }
+
+    /// Merges the ranked lists of records of one remains (or body): each missing record keeps
+    /// its best score over the members, noting the member it came from when not `own`.
+    fn merge_ranked(
+        &self,
+        own: u32,
+        lists: &[(u32, &[(u32, f32, bool)])],
+    ) -> Vec<(u32, f32, bool, Option<u32>)> {
+        let mut best: FxHashMap<u32, (f32, bool, Option<u32>)> = FxHashMap::default();
+        for (member, list) in lists {
+            for &(a, score, confirmed) in *list {
+                let via = (*member != own).then_some(*member);
+                let e = best.entry(a).or_insert((score, confirmed, via));
+                if score > e.0 || (score == e.0 && via.is_none()) {
+                    *e = (score, confirmed || e.1, via);
+                }
+            }
+        }
+        let mut v: Vec<(u32, f32, bool, Option<u32>)> =
+            best.into_iter().map(|(a, (s, c, via))| (a, s, c, via)).collect();
+        v.sort_by(|x, y| {
+            y.2.cmp(&x.2)
+                .then(y.1.total_cmp(&x.1))
+                .then_with(|| self.id_of(x.0).cmp(&self.id_of(y.0)))
+        });
+        v.truncate(self.config.top_k);
+        v
     }
 
     // === incremental ===
@@ -550,15 +600,26 @@ impl Engine {
         }
         if p.is_to_identify() {
             let (ranked, _, _) = self.rank_for(p);
-            for (i, (s, score, _)) in ranked.into_iter().enumerate() {
+            // the records linked to this one as the same remains lend their evidence
+            let linked: Vec<(u32, Vec<(u32, f32, bool)>)> = out
+                .iter()
+                .filter(|c| c.relation == Relation::SamePerson)
+                .filter_map(|c| {
+                    let other = if c.left == p.id { &c.right } else { &c.left };
+                    let s = *self.ids.get(other)?;
+                    let (r, _, _) = self.rank_for(self.slot(s)?);
+                    Some((s, r))
+                })
+                .collect();
+            let me = own.unwrap_or(u32::MAX);
+            let mut lists: Vec<(u32, &[(u32, f32, bool)])> = vec![(me, &ranked)];
+            lists.extend(linked.iter().map(|(s, r)| (*s, r.as_slice())));
+            for (i, (s, score, _, via)) in self.merge_ranked(me, &lists).into_iter().enumerate() {
                 if let Some(a) = self.slot(s) {
-                    out.push(self.candidate(
-                        Relation::PossibleIdentification,
-                        a,
-                        p,
-                        score,
-                        i as u32 + 1,
-                    ));
+                    let mut c =
+                        self.candidate(Relation::PossibleIdentification, a, p, score, i as u32 + 1);
+                    c.via = via.and_then(|v| self.id_of(v).cloned());
+                    out.push(c);
                 }
             }
         } else if p.is_missing() {
@@ -710,19 +771,27 @@ impl Engine {
                 Some((s, r, n, e))
             })
             .collect();
-        for (s, r, n, e) in ranked {
+        let lists: FxHashMap<u32, &[(u32, f32, bool)]> =
+            ranked.iter().map(|(s, r, _, _)| (*s, r.as_slice())).collect();
+        for (s, r, n, e) in &ranked {
             out.stats.identification_pairs_scored += n;
             out.stats.identification_pairs_estimated += e;
-            let Some(b) = self.slot(s) else { continue };
-            for (i, (sa, score, _)) in r.into_iter().enumerate() {
+            let Some(b) = self.slot(*s) else { continue };
+            // the records of one remains (or body) lend each other their evidence
+            let members: Vec<(u32, &[(u32, f32, bool)])> = match number.get(s) {
+                Some(c) => clusters[*c as usize - 1]
+                    .iter()
+                    .filter_map(|m| lists.get(m).map(|l| (*m, *l)))
+                    .collect(),
+                None => vec![(*s, r.as_slice())],
+            };
+            for (i, (sa, score, _, via)) in self.merge_ranked(*s, &members).into_iter().enumerate()
+            {
                 if let Some(a) = self.slot(sa) {
-                    out.identifications.push(self.candidate(
-                        Relation::PossibleIdentification,
-                        a,
-                        b,
-                        score,
-                        i as u32 + 1,
-                    ));
+                    let mut c =
+                        self.candidate(Relation::PossibleIdentification, a, b, score, i as u32 + 1);
+                    c.via = via.and_then(|v| self.id_of(v).cloned());
+                    out.identifications.push(c);
                 }
             }
         }
@@ -733,8 +802,24 @@ impl Engine {
     /// indexed or the pair became impossible.
     pub fn explain(&self, c: &Candidate) -> Option<Parts> {
         let a = self.profile(&c.left)?;
-        let b = self.profile(&c.right)?;
+        let right = self.profile(&c.right)?;
+        let b = match &c.via {
+            Some(v) => self.profile(v)?,
+            None => right,
+        };
         let mut parts = score::explain(a, b, c.relation, &self.counts)?;
+        if let Some(v) = &c.via {
+            parts.0.push(score::ScorePart {
+                attribute: Attribute::Link,
+                weight: 0.0,
+                detail: format!(
+                    "scored on {} ({}), the same {} by a same-person link",
+                    v.native_id,
+                    v.source,
+                    if right.kind == Kind::Unclaimed { "body" } else { "remains" }
+                ),
+            });
+        }
         if let Some(v) = self.verdict(c.relation, a, b) {
             let d = self
                 .decisions

@@ -24,6 +24,7 @@ pub struct Counts {
     marks_place: FxHashMap<u64, u32>,
     raced: u32,
     races: [u32; 8],
+    dental: u32,
 }
 
 fn race_index(r: Race) -> usize {
@@ -90,6 +91,9 @@ impl Counts {
             bump(&mut self.raced, add);
             bump(&mut self.races[race_index(r)], add);
         }
+        if p.dental.is_some() {
+            bump(&mut self.dental, add);
+        }
     }
 
     /// Share of named records carrying a token (by its frequency key), at least 1 in
@@ -119,6 +123,11 @@ impl Counts {
 
     pub fn profiles(&self) -> u32 {
         self.profiles
+    }
+
+    /// How many records carry a dental chart.
+    pub fn dental_charts(&self) -> u32 {
+        self.dental
     }
 }
 

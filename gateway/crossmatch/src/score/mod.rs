@@ -71,6 +71,7 @@ pub enum Attribute {
     Place,
     Date,
     Decision,
+    Link,
 }
 
 impl Attribute {
@@ -93,6 +94,7 @@ impl Attribute {
             Attribute::Place => "place",
             Attribute::Date => "date",
             Attribute::Decision => "decision",
+            Attribute::Link => "link",
         }
     }
 }
