@@ -83,7 +83,12 @@ impl Decisions {
     }
 
     /// The verdict on a pair, if any.
-    pub fn verdict(&self, relation: Relation, left: &RecordId, right: &RecordId) -> Option<Verdict> {
+    pub fn verdict(
+        &self,
+        relation: Relation,
+        left: &RecordId,
+        right: &RecordId,
+    ) -> Option<Verdict> {
         if self.by_pair.is_empty() {
             return None;
         }

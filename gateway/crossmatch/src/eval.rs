@@ -108,7 +108,11 @@ impl Pairwise {
 
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -265,7 +269,9 @@ pub fn evaluate(truth: &Truth, rows: &[Row]) -> Report {
         let mut by_truth: HashMap<(&str, &str), usize> = HashMap::new();
         for m in members {
             if let Some(t) = truth.rows.get(*m).filter(|t| t.is_open()) {
-                *by_truth.entry((t.pid.as_str(), t.kind.as_str())).or_default() += 1;
+                *by_truth
+                    .entry((t.pid.as_str(), t.kind.as_str()))
+                    .or_default() += 1;
             }
         }
         tp += by_truth.values().map(|n| pairs(*n)).sum::<u64>();

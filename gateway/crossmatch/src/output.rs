@@ -203,10 +203,14 @@ mod tests {
             score: 23.456,
             rank: 1,
             decision: None,
+            via: None,
         };
         let mut w = CsvWriter::new(Vec::new()).unwrap();
-        w.row(&c, "name: family \"SMITH\" agrees (+6.5); place: 3 km apart, TX (+5.4)")
-            .unwrap();
+        w.row(
+            &c,
+            "name: family \"SMITH\" agrees (+6.5); place: 3 km apart, TX (+5.4)",
+        )
+        .unwrap();
         let bytes = w.finish().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with(HEADER));

@@ -14,9 +14,15 @@ use rustc_hash::FxHashMap;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
     #[error("{action} names {target}, which is not held")]
-    UnknownTarget { action: &'static str, target: String },
+    UnknownTarget {
+        action: &'static str,
+        target: String,
+    },
     #[error("{action} names {target}, which several sources hold")]
-    Ambiguous { action: &'static str, target: String },
+    Ambiguous {
+        action: &'static str,
+        target: String,
+    },
     #[error("modify of {target}: {reason}")]
     Patch { target: String, reason: String },
 }
@@ -211,7 +217,11 @@ mod tests {
         m.height_cm = Some(Range::exact(170.0));
         rp.entry(m);
         rp.entry(Record::new(Kind::Unidentified, "TX0101300", "U000000002"));
-        rp.entry(Record::new(Kind::Missing, "gmcn-us.example.org", "gmcn-us.example.org/p.1"));
+        rp.entry(Record::new(
+            Kind::Missing,
+            "gmcn-us.example.org",
+            "gmcn-us.example.org/p.1",
+        ));
 
         let mut patch = Record::new(Kind::Missing, "", "");
         patch.weight_kg = Some(Range::exact(70.0));

@@ -91,12 +91,14 @@ pub fn write(world: &World, dir: &Path, registry: &Registry) -> Result<Written, 
         writer.begin(&mut buf).map_err(werr)?;
         for r in &f.entries {
             let lost = writer.record(&mut buf, r).map_err(werr)?;
-            out.losses.extend(lost.into_iter().map(|l| (f.file.clone(), l)));
+            out.losses
+                .extend(lost.into_iter().map(|l| (f.file.clone(), l)));
             out.records += 1;
         }
         for t in &f.transactions {
             let lost = writer.transaction(&mut buf, t).map_err(werr)?;
-            out.losses.extend(lost.into_iter().map(|l| (f.file.clone(), l)));
+            out.losses
+                .extend(lost.into_iter().map(|l| (f.file.clone(), l)));
             out.transactions += 1;
         }
         writer.finish(&mut buf).map_err(werr)?;
@@ -106,6 +108,10 @@ pub fn write(world: &World, dir: &Path, registry: &Registry) -> Result<Written, 
     }
     let truth = dir.join("truth.csv");
     let mut t = std::fs::File::create(&truth).map_err(io(&truth))?;
-    t.write_all(world.truth_csv().as_bytes()).map_err(io(&truth))?;
+    t.write_all(world.truth_csv().as_bytes())
+        .map_err(io(&truth))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -87,7 +87,12 @@ impl Person {
     /// Height (cm) on a date: a child's grows toward the adult height.
     pub fn height_at(&self, d: NaiveDate) -> f64 {
         let age = self.age_on(d);
-        self.adult_height * growth_fraction(if self.sex == Sex::Female { age + 1.5 } else { age })
+        self.adult_height
+            * growth_fraction(if self.sex == Sex::Female {
+                age + 1.5
+            } else {
+                age
+            })
     }
 
     /// Weight (kg) on a date.
@@ -107,10 +112,44 @@ impl Person {
 }
 
 const FAMILY_ROOTS: &[&str] = &[
-    "Smith", "Clark", "Kelly", "Taylor", "Fisher", "Howard", "Mill", "Ash", "Stone", "Green",
-    "Bell", "Hunt", "Rose", "Lake", "Nichol", "Thomas", "Christopher", "Jacqueline", "Samuel",
-    "Bennett", "Hurley", "Fraser", "Michael", "Maple", "Oak", "Cedar", "Elm", "Pine", "Brook",
-    "Glen", "Fair", "Spring", "Hollie", "Juli", "Marys", "Lori", "Kelly", "Nathan",
+    "Smith",
+    "Clark",
+    "Kelly",
+    "Taylor",
+    "Fisher",
+    "Howard",
+    "Mill",
+    "Ash",
+    "Stone",
+    "Green",
+    "Bell",
+    "Hunt",
+    "Rose",
+    "Lake",
+    "Nichol",
+    "Thomas",
+    "Christopher",
+    "Jacqueline",
+    "Samuel",
+    "Bennett",
+    "Hurley",
+    "Fraser",
+    "Michael",
+    "Maple",
+    "Oak",
+    "Cedar",
+    "Elm",
+    "Pine",
+    "Brook",
+    "Glen",
+    "Fair",
+    "Spring",
+    "Hollie",
+    "Juli",
+    "Marys",
+    "Lori",
+    "Kelly",
+    "Nathan",
 ];
 
 /// A town-name root (English towns).
@@ -145,8 +184,12 @@ fn culture_for(rng: &mut Rng, region: &Region, race: Race, hispanic: bool) -> Cu
                     _ => Culture::English,
                 }
             } else if race == Race::White && rng.chance(0.04) {
-                [Culture::German, Culture::Russian, Culture::Ukrainian, Culture::Arabic]
-                    [rng.below(4)]
+                [
+                    Culture::German,
+                    Culture::Russian,
+                    Culture::Ukrainian,
+                    Culture::Arabic,
+                ][rng.below(4)]
             } else {
                 Culture::English
             }
@@ -262,10 +305,40 @@ const TATTOO_PARTS: &[(&str, bool)] = &[
     ("ABDOM", false),
 ];
 const TATTOO_DESIGNS: &[&str] = &[
-    "ROSE", "DRAGON", "CROSS", "BUTTERFLY", "HEART", "STAR", "SKULL", "ANCHOR", "EAGLE",
-    "TRIBAL", "SNAKE", "MOM", "LOVE", "ANGEL", "TIGER", "WOLF", "LION", "FLOWER", "MOON",
-    "SUN", "DOVE", "PANTHER", "SPIDER WEB", "BARBED WIRE", "INFINITY", "FEATHER", "CLOVER",
-    "DICE", "PRAYING HANDS", "KOI FISH", "COMPASS", "CROWN", "SCORPION", "HUMMINGBIRD",
+    "ROSE",
+    "DRAGON",
+    "CROSS",
+    "BUTTERFLY",
+    "HEART",
+    "STAR",
+    "SKULL",
+    "ANCHOR",
+    "EAGLE",
+    "TRIBAL",
+    "SNAKE",
+    "MOM",
+    "LOVE",
+    "ANGEL",
+    "TIGER",
+    "WOLF",
+    "LION",
+    "FLOWER",
+    "MOON",
+    "SUN",
+    "DOVE",
+    "PANTHER",
+    "SPIDER WEB",
+    "BARBED WIRE",
+    "INFINITY",
+    "FEATHER",
+    "CLOVER",
+    "DICE",
+    "PRAYING HANDS",
+    "KOI FISH",
+    "COMPASS",
+    "CROWN",
+    "SCORPION",
+    "HUMMINGBIRD",
 ];
 const MOLE_PARTS: &[(&str, bool)] = &[
     ("CHK", true),
@@ -314,10 +387,19 @@ fn make_mark(rng: &mut Rng) -> Mark {
         _ => OTHER_PARTS,
     };
     let (part, sided) = *rng.pick(parts).unwrap_or(&("ARM", true));
-    let side = sided.then(|| if rng.chance(0.5) { Side::Left } else { Side::Right });
+    let side = sided.then(|| {
+        if rng.chance(0.5) {
+            Side::Left
+        } else {
+            Side::Right
+        }
+    });
     let text = match kind {
         MarkKind::Tattoo => Some(if rng.chance(0.15) {
-            let names = ["MARIA", "JOSE", "ANA", "MIKE", "SARAH", "JAMES", "LUCY", "DAVID", "ROSA", "KEVIN", "TONY", "EMMA"];
+            let names = [
+                "MARIA", "JOSE", "ANA", "MIKE", "SARAH", "JAMES", "LUCY", "DAVID", "ROSA", "KEVIN",
+                "TONY", "EMMA",
+            ];
             format!("NAME {}", names[rng.below(names.len())])
         } else {
             rng.pick(TATTOO_DESIGNS)
@@ -380,7 +462,9 @@ fn make_fingerprints(rng: &mut Rng) -> String {
     (0..10)
         .map(|_| match rng.below(10) {
             0..=5 => format!("{:02}", rng.int(3, 24)),
-            6..=8 => ["PI", "PM", "PO", "CI", "CM", "CO", "DI", "DM", "XI"][rng.below(9)].to_string(),
+            6..=8 => {
+                ["PI", "PM", "PO", "CI", "CM", "CO", "DI", "DM", "XI"][rng.below(9)].to_string()
+            }
             _ => ["AA", "TT"][rng.below(2)].to_string(),
         })
         .collect()
@@ -409,13 +493,23 @@ pub fn years_before(d: NaiveDate, years: f64) -> NaiveDate {
 }
 
 /// Makes a person who lives in a random place, with `age` on `event`.
-pub fn make_person(rng: &mut Rng, pid: u32, event: NaiveDate, age: f64, international: bool) -> Person {
+pub fn make_person(
+    rng: &mut Rng,
+    pid: u32,
+    event: NaiveDate,
+    age: f64,
+    international: bool,
+) -> Person {
     let region = if international {
         pick_region(rng, COUNTRIES)
     } else {
         pick_region(rng, STATES)
     };
-    let sex = if rng.chance(0.58) { Sex::Male } else { Sex::Female };
+    let sex = if rng.chance(0.58) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     let (race, hispanic) = race_for(rng, region);
     let culture = culture_for(rng, region, race, hispanic);
     let name = make_name(rng, culture, sex);
@@ -432,7 +526,10 @@ pub fn make_person(rng: &mut Rng, pid: u32, event: NaiveDate, age: f64, internat
     let mut marks: Vec<Mark> = Vec::new();
     for _ in 0..n_marks {
         let m = make_mark(rng);
-        if !marks.iter().any(|x| x.kind == m.kind && x.part == m.part && x.side == m.side) {
+        if !marks
+            .iter()
+            .any(|x| x.kind == m.kind && x.part == m.part && x.side == m.side)
+        {
             marks.push(m);
         }
     }

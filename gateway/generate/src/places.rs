@@ -169,35 +169,101 @@ pub fn displace(rng: &mut Rng, lat: f64, lon: f64, km: f64) -> (f64, f64) {
     (lat2, lon2)
 }
 
-const EN_PREFIX: &[&str] = &["", "", "", "New ", "Lake ", "East ", "West ", "North ", "South ", "Port ", "Fort "];
+const EN_PREFIX: &[&str] = &[
+    "", "", "", "New ", "Lake ", "East ", "West ", "North ", "South ", "Port ", "Fort ",
+];
 const EN_SUFFIX: &[&str] = &[
     "ton", "ville", "port", "berg", "haven", "chester", "land", "fort", "stad", "bury", "view",
     "side", "mouth", "field", "borough", "burgh", "wood", "ford", "dale", "shire",
 ];
 const ES_TOWNS: &[&str] = &[
-    "San Josefina", "Villa Hidalgo", "Santa Rosa", "San Miguel", "El Carmen", "Los Reyes",
-    "San Pedro", "La Esperanza", "Santa Cruz", "San Juan", "Ciudad Nueva", "Villa Juárez",
-    "Nuevo Progreso", "San Isidro", "Las Palmas", "Vieja Esperanza",
+    "San Josefina",
+    "Villa Hidalgo",
+    "Santa Rosa",
+    "San Miguel",
+    "El Carmen",
+    "Los Reyes",
+    "San Pedro",
+    "La Esperanza",
+    "Santa Cruz",
+    "San Juan",
+    "Ciudad Nueva",
+    "Villa Juárez",
+    "Nuevo Progreso",
+    "San Isidro",
+    "Las Palmas",
+    "Vieja Esperanza",
 ];
 const PT_TOWNS: &[&str] = &[
-    "Castro", "Siqueira", "Nova Esperança", "São João", "Santa Luzia", "Porto Novo",
-    "Vila Rica", "Campo Grande", "Boa Vista", "Três Rios",
+    "Castro",
+    "Siqueira",
+    "Nova Esperança",
+    "São João",
+    "Santa Luzia",
+    "Porto Novo",
+    "Vila Rica",
+    "Campo Grande",
+    "Boa Vista",
+    "Três Rios",
 ];
 const DE_TOWNS: &[&str] = &[
-    "Grimmen", "Neustadt", "Altdorf", "Bergheim", "Lindenfeld", "Rosenau", "Waldhausen",
-    "Kirchberg", "Mühlhausen", "Steinbach",
+    "Grimmen",
+    "Neustadt",
+    "Altdorf",
+    "Bergheim",
+    "Lindenfeld",
+    "Rosenau",
+    "Waldhausen",
+    "Kirchberg",
+    "Mühlhausen",
+    "Steinbach",
 ];
 const RU_TOWNS: &[&str] = &[
-    "п. Советский", "Листвянка", "Серпухов", "Йошкар-Ола", "Каргополь", "Кострома",
-    "Торжок", "Вышний Волочёк", "Ржев", "Рыбинск", "Кашин", "Углич",
+    "п. Советский",
+    "Листвянка",
+    "Серпухов",
+    "Йошкар-Ола",
+    "Каргополь",
+    "Кострома",
+    "Торжок",
+    "Вышний Волочёк",
+    "Ржев",
+    "Рыбинск",
+    "Кашин",
+    "Углич",
 ];
 const UA_TOWNS: &[&str] = &[
-    "Полтава", "Кременчук", "Умань", "Біла Церква", "Житомир", "Вінниця", "Черкаси",
+    "Полтава",
+    "Кременчук",
+    "Умань",
+    "Біла Церква",
+    "Житомир",
+    "Вінниця",
+    "Черкаси",
     "Ніжин",
 ];
-const CN_TOWNS: &[&str] = &["长沙", "武汉", "南昌", "合肥", "郑州", "贵阳", "桂林", "温州"];
-const IN_TOWNS: &[&str] = &["नागपुर", "भोपाल", "इंदौर", "कानपुर", "पटना", "रांची", "जबलपुर", "गया"];
-const EG_TOWNS: &[&str] = &["المنيا", "أسيوط", "سوهاج", "قنا", "الأقصر", "بني سويف", "الفيوم"];
+const CN_TOWNS: &[&str] = &[
+    "长沙", "武汉", "南昌", "合肥", "郑州", "贵阳", "桂林", "温州",
+];
+const IN_TOWNS: &[&str] = &[
+    "नागपुर",
+    "भोपाल",
+    "इंदौर",
+    "कानपुर",
+    "पटना",
+    "रांची",
+    "जबलपुर",
+    "गया",
+];
+const EG_TOWNS: &[&str] = &[
+    "المنيا",
+    "أسيوط",
+    "سوهاج",
+    "قنا",
+    "الأقصر",
+    "بني سويف",
+    "الفيوم",
+];
 
 /// A made-up town name in the region's language and script.
 pub fn town(rng: &mut Rng, r: &Region, root: &str) -> String {

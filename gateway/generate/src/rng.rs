@@ -56,7 +56,7 @@ impl Rng {
         if n == 0 {
             return 0;
         }
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform integer in [lo, hi].
@@ -132,9 +132,15 @@ mod tests {
         for _ in 0..40_000 {
             counts[r.below(4)] += 1;
         }
-        assert!(counts.iter().all(|c| (9_000..11_000).contains(c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|c| (9_000..11_000).contains(c)),
+            "{counts:?}"
+        );
         let m: f64 = (0..20_000).map(|_| r.normal()).sum::<f64>() / 20_000.0;
         assert!(m.abs() < 0.05);
-        assert_ne!(Rng::new(1).fork(1).next_u64(), Rng::new(1).fork(2).next_u64());
+        assert_ne!(
+            Rng::new(1).fork(1).next_u64(),
+            Rng::new(1).fork(2).next_u64()
+        );
     }
 }

@@ -5,16 +5,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use homeward_schemas::{
-    Action, AgeRange, CaseCategory, Circumstance, Condition, Dental, EntryCategory,
-    EyeColor, HairColor, Kind, LatinName, Mark, MissingType, Name, NameRole, Note, NoteStatus,
-    PartialDate, Photo, Place, Provenance, Race, Range, Record, Sex, Status, StatusReason,
-    TargetRef, Text, TextKind, Tooth, Transaction, YearRange,
+    Action, AgeRange, CaseCategory, Circumstance, Condition, Dental, EntryCategory, EyeColor,
+    HairColor, Kind, LatinName, Mark, MissingType, Name, NameRole, Note, NoteStatus, PartialDate,
+    Photo, Place, Provenance, Race, Range, Record, Sex, Status, StatusReason, TargetRef, Text,
+    TextKind, Tooth, Transaction, YearRange,
 };
 
 use crate::names::{Culture, PersonName, Romanisation, misspell, nicknames, romanise};
 use crate::person::{
-    Person, Spot, age_at_event, last_contact_date, make_person, make_teeth, recent_date,
-    today, town_root,
+    Person, Spot, age_at_event, last_contact_date, make_person, make_teeth, recent_date, today,
+    town_root,
 };
 use crate::places::{self, COUNTRIES, Region};
 use crate::rng::Rng;
@@ -238,7 +238,9 @@ fn round1(x: f64) -> f64 {
 impl Builder {
     fn info(&mut self, key: &AgencyKey) -> &AgencyInfo {
         let seed = self.seed;
-        self.infos.entry(key.clone()).or_insert_with(|| key.info(seed))
+        self.infos
+            .entry(key.clone())
+            .or_insert_with(|| key.info(seed))
     }
 
     fn file(&mut self, key: &AgencyKey) -> &mut AgencyFile {
@@ -264,7 +266,12 @@ impl Builder {
     fn new_record(&mut self, key: &AgencyKey, kind: Kind, pid: u32) -> Record {
         let (format, source, name, country) = {
             let i = self.info(key);
-            (i.format, i.source.clone(), i.name.clone(), i.country.clone())
+            (
+                i.format,
+                i.source.clone(),
+                i.name.clone(),
+                i.country.clone(),
+            )
         };
         let native = match format {
             "ncic" => {
@@ -371,11 +378,15 @@ fn report_names(rng: &mut Rng, p: &Person, format: &str, native_feed: bool) -> V
     };
     let mut g = latin(rng, &given);
     let mut f = latin(rng, &n.family);
-    let mut m = n.middle.as_ref().filter(|_| rng.chance(0.55)).map(|x| latin(rng, x));
-    if let Some(f2) = &n.family2 {
-        if rng.chance(0.5) {
-            f = format!("{f} {}", latin(rng, f2));
-        }
+    let mut m = n
+        .middle
+        .as_ref()
+        .filter(|_| rng.chance(0.55))
+        .map(|x| latin(rng, x));
+    if let Some(f2) = &n.family2
+        && rng.chance(0.5)
+    {
+        f = format!("{f} {}", latin(rng, f2));
     }
     if rng.chance(0.06) {
         f = misspell(rng, &f);
@@ -383,10 +394,10 @@ fn report_names(rng: &mut Rng, p: &Person, format: &str, native_feed: bool) -> V
     if rng.chance(0.05) {
         g = misspell(rng, &g);
     }
-    if let Some(mm) = m.as_mut() {
-        if rng.chance(0.04) {
-            *mm = misspell(rng, mm);
-        }
+    if let Some(mm) = m.as_mut()
+        && rng.chance(0.04)
+    {
+        *mm = misspell(rng, mm);
     }
     let swapped = rng.chance(0.025) || (n.culture.family_first() && rng.chance(0.3));
     if swapped {
@@ -479,8 +490,7 @@ fn reported_dob(rng: &mut Rng, dob: NaiveDate) -> Option<PartialDate> {
     }
     if x < 0.12 {
         let dy = if rng.chance(0.5) { 1 } else { -1 };
-        return NaiveDate::from_ymd_opt(dob.year() + dy, dob.month(), dob.day().min(28))
-            .map(pd);
+        return NaiveDate::from_ymd_opt(dob.year() + dy, dob.month(), dob.day().min(28)).map(pd);
     }
     Some(pd(dob))
 }
@@ -704,13 +714,24 @@ fn missing_agencies(rng: &mut Rng, p: &Person, ev: &Event) -> Vec<AgencyKey> {
     out
 }
 
-fn missing_report(b: &mut Builder, rng: &mut Rng, p: &Person, ev: &Event, key: &AgencyKey) -> Record {
+fn missing_report(
+    b: &mut Builder,
+    rng: &mut Rng,
+    p: &Person,
+    ev: &Event,
+    key: &AgencyKey,
+) -> Record {
     let mut r = b.new_record(key, Kind::Missing, p.pid);
     let format = r.format.clone().unwrap_or_default();
-    let native_feed = matches!(key, AgencyKey::Gmcn(cc) if cc.to_uppercase() == p.home.region.country);
+    let native_feed =
+        matches!(key, AgencyKey::Gmcn(cc) if cc.to_uppercase() == p.home.region.country);
     let age = p.age_on(ev.date);
     r.names = report_names(rng, p, &format, native_feed);
-    r.sex = Some(if rng.chance(0.01) { Sex::Unknown } else { p.sex });
+    r.sex = Some(if rng.chance(0.01) {
+        Sex::Unknown
+    } else {
+        p.sex
+    });
     if format != "pfif" {
         r.race = Some(reported_race(rng, p));
     }
@@ -771,7 +792,10 @@ fn missing_report(b: &mut Builder, rng: &mut Rng, p: &Person, ev: &Event, key: &
         });
         let (native, _) = r.id.native_id.split_once('/').unwrap_or(("", ""));
         r.photos.push(Photo {
-            url: format!("https://{native}/photos/{}.jpg", r.id.native_id.rsplit('/').next().unwrap_or("p")),
+            url: format!(
+                "https://{native}/photos/{}.jpg",
+                r.id.native_id.rsplit('/').next().unwrap_or("p")
+            ),
             primary: true,
             ..Photo::default()
         });
@@ -781,14 +805,19 @@ fn missing_report(b: &mut Builder, rng: &mut Rng, p: &Person, ev: &Event, key: &
             ..Place::default()
         });
         r.provenance = Provenance {
-            author_name: Some(format!("{} desk", r.id.source.split('.').next().unwrap_or(""))),
+            author_name: Some(format!(
+                "{} desk",
+                r.id.source.split('.').next().unwrap_or("")
+            )),
             source_name: r.id.source.split('.').next().map(str::to_string),
             ..Provenance::default()
         };
     }
     let dlc = jitter_date(rng, ev.date);
     r.last_contact = Some(pd(dlc));
-    let nearby = ev.spot.moved_by(rng, |rng| rng.uniform(0.0, 2.0), &ev.spot.town);
+    let nearby = ev
+        .spot
+        .moved_by(rng, |rng| rng.uniform(0.0, 2.0), &ev.spot.town);
     r.last_seen = Some(place_of(&nearby, true));
     if rng.chance(0.1) {
         r.texts.push(Text {
@@ -808,12 +837,17 @@ fn missing_report(b: &mut Builder, rng: &mut Rng, p: &Person, ev: &Event, key: &
     r
 }
 
-fn close_missing(b: &mut Builder, rng: &mut Rng, r: &Record, key: &AgencyKey, date: NaiveDate, identified: bool) {
+fn close_missing(
+    b: &mut Builder,
+    rng: &mut Rng,
+    r: &Record,
+    key: &AgencyKey,
+    date: NaiveDate,
+    identified: bool,
+) {
     let format = r.format.clone().unwrap_or_default();
     let other_ori = {
-        let other = AgencyKey::State(
-            places::STATES[rng.below(places::STATES.len())].code,
-        );
+        let other = AgencyKey::State(places::STATES[rng.below(places::STATES.len())].code);
         b.info(&other).source.clone()
     };
     let (action, status, by, reason) = match format.as_str() {
@@ -915,7 +949,12 @@ fn target_name(r: &Record) -> Option<String> {
     Some(s)
 }
 
-fn simple_tx(r: &Record, action: Action, date: NaiveDate, reason: Option<StatusReason>) -> Transaction {
+fn simple_tx(
+    r: &Record,
+    action: Action,
+    date: NaiveDate,
+    reason: Option<StatusReason>,
+) -> Transaction {
     Transaction {
         target: TargetRef {
             kind: Some(r.kind),
@@ -989,8 +1028,29 @@ fn remains_agencies(rng: &mut Rng, spot: &Spot) -> Vec<AgencyKey> {
     out
 }
 
+/// Remains as found: when, where, and what they are.
+struct Finding<'a> {
+    found: NaiveDate,
+    spot: &'a Spot,
+    death_est: Option<NaiveDate>,
+    /// The teeth as they were at death.
+    teeth: &'a [Tooth],
+}
+
 /// One examination of remains, as an agency enters it.
-fn remains_report(b: &mut Builder, rng: &mut Rng, p: &Person, found: NaiveDate, spot: &Spot, death_est: Option<NaiveDate>, teeth: &[Tooth], key: &AgencyKey) -> Record {
+fn remains_report(
+    b: &mut Builder,
+    rng: &mut Rng,
+    p: &Person,
+    finding: &Finding<'_>,
+    key: &AgencyKey,
+) -> Record {
+    let Finding {
+        found,
+        spot,
+        death_est,
+        teeth,
+    } = *finding;
     let mut r = b.new_record(key, Kind::Unidentified, p.pid);
     let format = r.format.clone().unwrap_or_default();
     r.condition = Some(Condition::Deceased);
@@ -1012,7 +1072,8 @@ fn remains_report(b: &mut Builder, rng: &mut Rng, p: &Person, found: NaiveDate, 
     });
     // age estimate
     let age = p.age_on(found);
-    let width = [5.0, 7.0, 9.0, 11.0, 15.0, 21.0][rng.weighted(&[12.0, 18.0, 15.0, 25.0, 18.0, 12.0])];
+    let width =
+        [5.0, 7.0, 9.0, 11.0, 15.0, 21.0][rng.weighted(&[12.0, 18.0, 15.0, 25.0, 18.0, 12.0])];
     let center = age + 2.2 * rng.normal();
     let lo = (center - width / 2.0).round().max(0.0);
     let hi = (center + width / 2.0).round().max(lo + 1.0);
@@ -1063,10 +1124,10 @@ fn remains_report(b: &mut Builder, rng: &mut Rng, p: &Person, found: NaiveDate, 
     if rng.chance(0.5) {
         r.dental = Some(chart(teeth, rng, 0.12, 0.015));
     }
-    if let Some(f) = &p.fingerprints {
-        if rng.chance(0.25) {
-            r.fingerprint_class = Some(f.clone());
-        }
+    if let Some(f) = &p.fingerprints
+        && rng.chance(0.25)
+    {
+        r.fingerprint_class = Some(f.clone());
     }
     r.fingerprints_available = Some(rng.chance(0.3));
     r.dna_available = Some(rng.chance(0.5));
@@ -1083,7 +1144,14 @@ fn remains_report(b: &mut Builder, rng: &mut Rng, p: &Person, found: NaiveDate, 
 }
 
 /// Remains of `p` found on `found` at `spot`: one record per agency that enters them.
-fn remains(b: &mut Builder, rng: &mut Rng, p: &Person, last: NaiveDate, found: NaiveDate, spot: &Spot) -> Vec<(AgencyKey, Record)> {
+fn remains(
+    b: &mut Builder,
+    rng: &mut Rng,
+    p: &Person,
+    last: NaiveDate,
+    found: NaiveDate,
+    spot: &Spot,
+) -> Vec<(AgencyKey, Record)> {
     let death_est = rng.chance(0.35).then(|| {
         let span = (found - last).num_days().max(1);
         last + Duration::days(rng.int(0, span))
@@ -1092,13 +1160,25 @@ fn remains(b: &mut Builder, rng: &mut Rng, p: &Person, last: NaiveDate, found: N
     remains_agencies(rng, spot)
         .into_iter()
         .map(|k| {
-            let r = remains_report(b, rng, p, found, spot, death_est, &teeth, &k);
+            let finding = Finding {
+                found,
+                spot,
+                death_est,
+                teeth: &teeth,
+            };
+            let r = remains_report(b, rng, p, &finding, &k);
             (k, r)
         })
         .collect()
 }
 
-fn unclaimed_report(b: &mut Builder, rng: &mut Rng, p: &Person, died: NaiveDate, spot: &Spot) -> (AgencyKey, Record) {
+fn unclaimed_report(
+    b: &mut Builder,
+    rng: &mut Rng,
+    p: &Person,
+    died: NaiveDate,
+    spot: &Spot,
+) -> (AgencyKey, Record) {
     let key = if spot.region.is_us() {
         AgencyKey::Me(spot.region.code)
     } else {
@@ -1111,11 +1191,17 @@ fn unclaimed_report(b: &mut Builder, rng: &mut Rng, p: &Person, died: NaiveDate,
     if let Some(d) = reported_dob(rng, p.dob) {
         r.birth_dates.push(d);
     }
-    r.sex = Some(if rng.chance(0.05) { Sex::Unknown } else { p.sex });
+    r.sex = Some(if rng.chance(0.05) {
+        Sex::Unknown
+    } else {
+        p.sex
+    });
     r.race = Some(reported_race(rng, p));
     r.death_date = Some(pd(died));
     r.death_place = Some(place_of(spot, true));
-    r.source_updated_at = Some(at_noon((died + Duration::days(rng.int(10, 200))).min(today())));
+    r.source_updated_at = Some(at_noon(
+        (died + Duration::days(rng.int(10, 200))).min(today()),
+    ));
     (key, r)
 }
 
@@ -1135,7 +1221,8 @@ fn missing_person(b: &mut Builder, rng: &mut Rng, pid: u32) {
         p.home.moved_by(rng, |rng| rng.uniform(30.0, 400.0), &root)
     } else {
         let t = p.home.town.clone();
-        p.home.moved_by(rng, |rng| rng.exponential(6.0).min(30.0), &t)
+        p.home
+            .moved_by(rng, |rng| rng.exponential(6.0).min(30.0), &t)
     };
     let ev = Event { date, spot };
     let mut reports: Vec<(AgencyKey, Record)> = Vec::new();
@@ -1259,9 +1346,7 @@ fn missing_person(b: &mut Builder, rng: &mut Rng, pid: u32) {
                 b.file(k).transactions.push(t);
             }
         }
-        if fmt == "pfif"
-            && rng.chance(0.02)
-            && b.status_of(&r.id.native_id) == Some(Status::Active)
+        if fmt == "pfif" && rng.chance(0.02) && b.status_of(&r.id.native_id) == Some(Status::Active)
         {
             let when = (ev.date + Duration::days(rng.int(200, 900))).min(today());
             let t = simple_tx(
@@ -1286,7 +1371,9 @@ fn remains_only(b: &mut Builder, rng: &mut Rng, pid: u32) {
     let age = age_at_event(rng, 0.12);
     let abroad = rng.chance(0.08);
     let p = make_person(rng, pid, found, age, abroad);
-    let spot = p.home.moved_by(rng, |rng| rng.exponential(40.0), &p.home.town.clone());
+    let spot = p
+        .home
+        .moved_by(rng, |rng| rng.exponential(40.0), &p.home.town.clone());
     let last = found - Duration::days(rng.exponential(300.0) as i64 + 1);
     let teeth = make_teeth(rng, age);
     let p = Person { teeth, ..p };
@@ -1300,7 +1387,9 @@ fn unclaimed_only(b: &mut Builder, rng: &mut Rng, pid: u32) {
     let age = age_at_event(rng, 0.02);
     let abroad = rng.chance(0.1);
     let p = make_person(rng, pid, died, age, abroad);
-    let spot = p.home.moved_by(rng, |rng| rng.exponential(20.0), &p.home.town.clone());
+    let spot = p
+        .home
+        .moved_by(rng, |rng| rng.exponential(20.0), &p.home.town.clone());
     let (k, r) = unclaimed_report(b, rng, &p, died, &spot);
     b.file(&k).entries.push(r);
 }

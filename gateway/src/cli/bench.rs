@@ -172,7 +172,10 @@ fn crossmatch(a: CrossmatchBench) -> Result<ExitCode, CliError> {
 
     let s = stats.unwrap_or_default();
     let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
-    println!("homeward bench crossmatch (seed {}, {} threads)", a.seed, threads);
+    println!(
+        "homeward bench crossmatch (seed {}, {} threads)",
+        a.seed, threads
+    );
     println!("| measure | value |");
     println!("|---|---|");
     println!(
@@ -197,7 +200,8 @@ fn crossmatch(a: CrossmatchBench) -> Result<ExitCode, CliError> {
     );
     println!(
         "| peak memory (process, incl. the generated records) | {} (RSS before the runs {:.0} MiB) |",
-        peak.map(|p| format!("{p:.0} MiB")).unwrap_or_else(|| "n/a".into()),
+        peak.map(|p| format!("{p:.0} MiB"))
+            .unwrap_or_else(|| "n/a".into()),
         rss_before
     );
     println!(

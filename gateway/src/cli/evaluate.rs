@@ -49,11 +49,13 @@ fn is_candidates_csv(path: &std::path::Path) -> bool {
 pub fn run(args: EvaluateArgs) -> Result<ExitCode, CliError> {
     let text =
         std::fs::read_to_string(&args.truth).map_err(|e| CliError::io(args.truth.display(), e))?;
-    let truth = Truth::parse(&text).map_err(|e| CliError::failed(args.truth.display().to_string(), e))?;
+    let truth =
+        Truth::parse(&text).map_err(|e| CliError::failed(args.truth.display().to_string(), e))?;
     let rows = if args.inputs.len() == 1 && is_candidates_csv(&args.inputs[0]) {
         let p = &args.inputs[0];
         let f = std::fs::File::open(p).map_err(|e| CliError::io(p.display(), e))?;
-        output::read_csv(BufReader::new(f)).map_err(|e| CliError::failed(p.display().to_string(), e))?
+        output::read_csv(BufReader::new(f))
+            .map_err(|e| CliError::failed(p.display().to_string(), e))?
     } else {
         let loaded = crossmatch::load(&args.inputs, &args.format)?;
         let engine = Engine::with_records(
@@ -72,7 +74,10 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, CliError> {
     let report = evaluate(&truth, &rows);
     print!("{}", report.table());
     if args.misses && !report.identification.misses.is_empty() {
-        println!("not in the top 20: {}", report.identification.misses.join(" "));
+        println!(
+            "not in the top 20: {}",
+            report.identification.misses.join(" ")
+        );
     }
     if args.check && !report.meets_targets() {
         eprintln!("homeward evaluate: below the issue-5 targets");

@@ -42,8 +42,8 @@ impl Sets {
     }
 
     fn ensure(&mut self, x: u32, source: u64) {
-        if !self.parent.contains_key(&x) {
-            self.parent.insert(x, x);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.parent.entry(x) {
+            e.insert(x);
             self.sources.insert(x, vec![source]);
             self.members.insert(x, vec![x]);
         }
@@ -93,7 +93,11 @@ pub fn cluster(
             continue;
         }
         // union: the larger set's root stays
-        let (root, child) = if ma.len() >= mb.len() { (ra, rb) } else { (rb, ra) };
+        let (root, child) = if ma.len() >= mb.len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         s.parent.insert(child, root);
         let mut src = sa;
         src.extend(sb);

@@ -108,12 +108,12 @@ impl GeoIndex {
                 }
             }
             None => {
-                if let Some(k) = area_key(p) {
-                    if let Some(v) = self.regions.get_mut(&k) {
-                        v.retain(|x| x.0 != id);
-                        if v.is_empty() {
-                            self.regions.remove(&k);
-                        }
+                if let Some(k) = area_key(p)
+                    && let Some(v) = self.regions.get_mut(&k)
+                {
+                    v.retain(|x| x.0 != id);
+                    if v.is_empty() {
+                        self.regions.remove(&k);
                     }
                 }
             }
@@ -160,12 +160,11 @@ impl GeoIndex {
         };
         let Some(g) = p.place.geo else {
             // no coordinates: the records of the region (or country) filed without them
-            if let Some(k) = area_key(p) {
-                if let Some(v) = self.regions.get(&k) {
-                    drop(take);
-                    for (id, s) in v {
-                        visit(*id, s);
-                    }
+            if let Some(k) = area_key(p)
+                && let Some(v) = self.regions.get(&k)
+            {
+                for (id, s) in v {
+                    visit(*id, s);
                 }
             }
             return;
@@ -238,13 +237,12 @@ impl GeoIndex {
                 }
             }
         }
-        drop(take);
         // records of the same region filed without coordinates
-        if let Some(k) = area_key(p) {
-            if let Some(v) = self.regions.get(&k) {
-                for (id, s) in v {
-                    visit(*id, s);
-                }
+        if let Some(k) = area_key(p)
+            && let Some(v) = self.regions.get(&k)
+        {
+            for (id, s) in v {
+                visit(*id, s);
             }
         }
     }

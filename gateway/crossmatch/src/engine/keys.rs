@@ -88,10 +88,10 @@ fn region_key(p: &Profile) -> Option<u64> {
 pub fn name_keys(p: &Profile, kind: Kind, use_: Use, out: &mut Vec<u64>) {
     let years: Vec<i16> = {
         let mut y: Vec<i16> = p.dobs.iter().map(|d| d.year).collect();
-        if y.is_empty() {
-            if let Some(b) = p.birth.filter(|b| b.width() <= 3.0) {
-                y.push(b.mid().floor() as i16);
-            }
+        if y.is_empty()
+            && let Some(b) = p.birth.filter(|b| b.width() <= 3.0)
+        {
+            y.push(b.mid().floor() as i16);
         }
         y.sort_unstable();
         y.dedup();
@@ -122,8 +122,16 @@ pub fn name_keys(p: &Profile, kind: Kind, use_: Use, out: &mut Vec<u64>) {
                 // unknown nickname in the other part
                 for &yr in &years {
                     for yy in spread(yr) {
-                        out.push(key(kind, TOKEN_YEAR, &[fam.block_key(), yy as u64, initial(g)]));
-                        out.push(key(kind, TOKEN_YEAR, &[g.block_key(), yy as u64, initial(fam)]));
+                        out.push(key(
+                            kind,
+                            TOKEN_YEAR,
+                            &[fam.block_key(), yy as u64, initial(g)],
+                        ));
+                        out.push(key(
+                            kind,
+                            TOKEN_YEAR,
+                            &[g.block_key(), yy as u64, initial(fam)],
+                        ));
                     }
                 }
             }
@@ -179,7 +187,11 @@ pub fn evidence_keys(p: &Profile, kind: Kind, out: &mut Vec<u64>) {
         }
     }
     if let Some(f) = p.fingerprint.as_deref() {
-        out.push(key(kind, FINGERPRINT, &[hash_str(&String::from_utf8_lossy(f))]));
+        out.push(key(
+            kind,
+            FINGERPRINT,
+            &[hash_str(&String::from_utf8_lossy(f))],
+        ));
     }
     for i in &p.identifiers {
         out.push(key(kind, IDENTIFIER, &[*i]));

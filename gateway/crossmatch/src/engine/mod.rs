@@ -29,6 +29,9 @@ use crate::decision::{Decision, Decisions, PairKey, Verdict};
 use crate::profile::{Profile, Span};
 use crate::score::{self, Attribute, Counts, Parts, Relation, Total};
 pub use cluster::Link;
+
+/// A ranked candidate inside the engine: (missing slot, score, confirmed).
+type Scored = (u32, f32, bool);
 pub use geo::Reach;
 
 /// What the engine is tuned with. The defaults are the documented ones.
@@ -399,10 +402,10 @@ impl Engine {
         for (s, w) in evidence {
             if w >= 8.0 {
                 plain.push(s);
-            } else if w >= 4.0 {
-                if let Some(sm) = self.summaries.get(s as usize) {
-                    est.push((s, w + pre.score(sm)));
-                }
+            } else if w >= 4.0
+                && let Some(sm) = self.summaries.get(s as usize)
+            {
+                est.push((s, w + pre.score(sm)));
             }
         }
         let estimated = est.len() as u64;
@@ -446,7 +449,12 @@ impl Engine {
 
     /// Same-person links of `a` (a profile, indexed at `own` or not indexed) at or above the
     /// threshold, or confirmed.
-    fn same_person_links(&self, a: &Profile, own: Option<u32>, only_after: bool) -> (Vec<Link>, u64) {
+    fn same_person_links(
+        &self,
+        a: &Profile,
+        own: Option<u32>,
+        only_after: bool,
+    ) -> (Vec<Link>, u64) {
         let mut pool = Vec::new();
         let mut evidence = Vec::new();
         self.lookup(a, a.kind, false, &mut pool, &mut evidence);
@@ -521,7 +529,14 @@ impl Engine {
         self.slot(s).map(|p| &p.id)
     }
 
-    fn candidate(&self, relation: Relation, a: &Profile, b: &Profile, score: f32, rank: u32) -> Candidate {
+    fn candidate(
+        &self,
+        relation: Relation,
+        a: &Profile,
+        b: &Profile,
+        score: f32,
+        rank: u32,
+    ) -> Candidate {
         Candidate {
             relation,
             left: a.id.clone(),
@@ -538,7 +553,7 @@ impl Engine {
     fn merge_ranked(
         &self,
         own: u32,
-        lists: &[(u32, &[(u32, f32, bool)])],
+        lists: &[(u32, &[Scored])],
     ) -> Vec<(u32, f32, bool, Option<u32>)> {
         let mut best: FxHashMap<u32, (f32, bool, Option<u32>)> = FxHashMap::default();
         for (member, list) in lists {
@@ -550,8 +565,10 @@ impl Engine {
                 }
             }
         }
-        let mut v: Vec<(u32, f32, bool, Option<u32>)> =
-            best.into_iter().map(|(a, (s, c, via))| (a, s, c, via)).collect();
+        let mut v: Vec<(u32, f32, bool, Option<u32>)> = best
+            .into_iter()
+            .map(|(a, (s, c, via))| (a, s, c, via))
+            .collect();
         v.sort_by(|x, y| {
             y.2.cmp(&x.2)
                 .then(y.1.total_cmp(&x.1))
@@ -591,7 +608,11 @@ impl Engine {
     fn candidates_of(&self, p: &Profile, own: Option<u32>) -> Vec<Candidate> {
         let mut out = Vec::new();
         let (mut links, _) = self.same_person_links(p, own, false);
-        links.sort_by(|x, y| y.confirmed.cmp(&x.confirmed).then(y.score.total_cmp(&x.score)));
+        links.sort_by(|x, y| {
+            y.confirmed
+                .cmp(&x.confirmed)
+                .then(y.score.total_cmp(&x.score))
+        });
         for l in links {
             if let Some(b) = self.slot(l.b) {
                 let (left, right) = if p.id <= b.id { (p, b) } else { (b, p) };
@@ -601,7 +622,7 @@ impl Engine {
         if p.is_to_identify() {
             let (ranked, _, _) = self.rank_for(p);
             // the records linked to this one as the same remains lend their evidence
-            let linked: Vec<(u32, Vec<(u32, f32, bool)>)> = out
+            let linked: Vec<(u32, Vec<Scored>)> = out
                 .iter()
                 .filter(|c| c.relation == Relation::SamePerson)
                 .filter_map(|c| {
@@ -612,7 +633,7 @@ impl Engine {
                 })
                 .collect();
             let me = own.unwrap_or(u32::MAX);
-            let mut lists: Vec<(u32, &[(u32, f32, bool)])> = vec![(me, &ranked)];
+            let mut lists: Vec<(u32, &[Scored])> = vec![(me, &ranked)];
             lists.extend(linked.iter().map(|(s, r)| (*s, r.as_slice())));
             for (i, (s, score, _, via)) in self.merge_ranked(me, &lists).into_iter().enumerate() {
                 if let Some(a) = self.slot(s) {
@@ -635,10 +656,10 @@ impl Engine {
                 if verdict == Some(Verdict::Excluded) {
                     continue;
                 }
-                if let Some(t) = score::total(p, b, Relation::PossibleIdentification, &self.counts) {
-                    if t >= self.config.notify_threshold || verdict == Some(Verdict::Confirmed) {
-                        found.push((s, t));
-                    }
+                if let Some(t) = score::total(p, b, Relation::PossibleIdentification, &self.counts)
+                    && (t >= self.config.notify_threshold || verdict == Some(Verdict::Confirmed))
+                {
+                    found.push((s, t));
                 }
             }
             found.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -771,14 +792,16 @@ impl Engine {
                 Some((s, r, n, e))
             })
             .collect();
-        let lists: FxHashMap<u32, &[(u32, f32, bool)]> =
-            ranked.iter().map(|(s, r, _, _)| (*s, r.as_slice())).collect();
+        let lists: FxHashMap<u32, &[(u32, f32, bool)]> = ranked
+            .iter()
+            .map(|(s, r, _, _)| (*s, r.as_slice()))
+            .collect();
         for (s, r, n, e) in &ranked {
             out.stats.identification_pairs_scored += n;
             out.stats.identification_pairs_estimated += e;
             let Some(b) = self.slot(*s) else { continue };
             // the records of one remains (or body) lend each other their evidence
-            let members: Vec<(u32, &[(u32, f32, bool)])> = match number.get(s) {
+            let members: Vec<(u32, &[Scored])> = match number.get(s) {
                 Some(c) => clusters[*c as usize - 1]
                     .iter()
                     .filter_map(|m| lists.get(m).map(|l| (*m, *l)))
@@ -816,7 +839,11 @@ impl Engine {
                     "scored on {} ({}), the same {} by a same-person link",
                     v.native_id,
                     v.source,
-                    if right.kind == Kind::Unclaimed { "body" } else { "remains" }
+                    if right.kind == Kind::Unclaimed {
+                        "body"
+                    } else {
+                        "remains"
+                    }
                 ),
             });
         }

@@ -44,16 +44,43 @@ fn other_scripts_reach_the_same_tokens() {
 
 #[test]
 fn token_comparisons() {
-    assert_eq!(compare_tokens(&tok("BILL"), &tok("WILLIAM")), TokenMatch::Nickname);
-    assert_eq!(compare_tokens(&tok("JOEY"), &tok("JOSEPH")), TokenMatch::Nickname);
-    assert_eq!(compare_tokens(&tok("SASHA"), &tok("ALEXANDER")), TokenMatch::Nickname);
-    assert_eq!(compare_tokens(&tok("CHRISTOHPER"), &tok("CHRISTOPHER")), TokenMatch::Edit1);
-    assert_eq!(compare_tokens(&tok("COMRTNEY"), &tok("COURTNEY")), TokenMatch::Edit1);
-    assert_eq!(compare_tokens(&tok("PARKS"), &tok("PARAKS")), TokenMatch::Edit1);
-    assert_eq!(compare_tokens(&tok("LTRI"), &tok("LORI")), TokenMatch::Edit1);
-    assert_eq!(compare_tokens(&tok("MNDDL"), &tok("MANDAL")), TokenMatch::Skeleton);
+    assert_eq!(
+        compare_tokens(&tok("BILL"), &tok("WILLIAM")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("JOEY"), &tok("JOSEPH")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("SASHA"), &tok("ALEXANDER")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("CHRISTOHPER"), &tok("CHRISTOPHER")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("COMRTNEY"), &tok("COURTNEY")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("PARKS"), &tok("PARAKS")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("LTRI"), &tok("LORI")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("MNDDL"), &tok("MANDAL")),
+        TokenMatch::Skeleton
+    );
     assert_eq!(compare_tokens(&tok("J"), &tok("JOHN")), TokenMatch::Initial);
-    assert_eq!(compare_tokens(&tok("SMITH"), &tok("JONES")), TokenMatch::None);
+    assert_eq!(
+        compare_tokens(&tok("SMITH"), &tok("JONES")),
+        TokenMatch::None
+    );
     assert_eq!(compare_tokens(&tok("ANA"), &tok("IVAN")), TokenMatch::None);
 }
 

@@ -10,8 +10,8 @@ mod tests;
 
 use chrono::{Datelike, NaiveDate};
 use homeward_schemas::{
-    Dental, EyeColor, HairColor, Kind, Mark, MarkKind, PartialDate, Place, Race, Record,
-    RecordId, Sex, Side, Status, Tooth,
+    Dental, EyeColor, HairColor, Kind, Mark, MarkKind, PartialDate, Place, Race, Record, RecordId,
+    Sex, Side, Status, Tooth,
 };
 
 use crate::names::{NameForm, hash_str, latin_tokens};

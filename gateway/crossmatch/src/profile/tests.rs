@@ -7,7 +7,11 @@ fn pd(s: &str) -> PartialDate {
 
 #[test]
 fn names_in_several_scripts_give_several_forms() {
-    let mut r = Record::new(Kind::Missing, "gmcn-ru.example.org", "gmcn-ru.example.org/person.1");
+    let mut r = Record::new(
+        Kind::Missing,
+        "gmcn-ru.example.org",
+        "gmcn-ru.example.org/person.1",
+    );
     r.names.push(Name {
         full: Some("Евгения Захарова".into()),
         given: Some("Евгения".into()),
@@ -44,7 +48,10 @@ fn birth_interval_from_dob_eyb_or_age() {
     );
 
     let mut u = Record::new(Kind::Unidentified, "AZ", "U1");
-    u.birth_year = Some(YearRange { min: 1973, max: 1979 });
+    u.birth_year = Some(YearRange {
+        min: 1973,
+        max: 1979,
+    });
     assert_eq!(Profile::build(&u).birth, Some(Span::new(1973.0, 1980.0)));
 
     let mut x = Record::new(Kind::Unidentified, "AZ-ME", "AZ-ME-1");
@@ -100,5 +107,11 @@ fn marks_dental_and_place() {
     assert_eq!(p.place.country, Some(*b"US"));
     assert_eq!(p.place.region.as_deref(), Some("US-TX"));
     let g = p.place.geo.unwrap();
-    assert!(g.km(&Geo { lat: 32.0, lon: -97.0 }) - 111.2 < 0.5);
+    assert!(
+        g.km(&Geo {
+            lat: 32.0,
+            lon: -97.0
+        }) - 111.2
+            < 0.5
+    );
 }

@@ -228,15 +228,18 @@ fn align<'a>(a: Parts3<'a>, b: Parts3<'a>, c: &Counts) -> NameEval<'a> {
     let family = best_pair(af, bf, Role::Family, c);
     let given = best_pair(ag, bg, Role::Given, c);
     // someone known by a middle name: given against the other's middle
-    let alt = [best_pair(ag, bm, Role::Given, c), best_pair(am, bg, Role::Given, c)]
-        .into_iter()
-        .flatten()
-        .filter(|p| p.m >= TokenMatch::Edit1)
-        .max_by(|x, y| x.w.total_cmp(&y.w))
-        .map(|mut p| {
-            p.w -= 1.5;
-            p
-        });
+    let alt = [
+        best_pair(ag, bm, Role::Given, c),
+        best_pair(am, bg, Role::Given, c),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| p.m >= TokenMatch::Edit1)
+    .max_by(|x, y| x.w.total_cmp(&y.w))
+    .map(|mut p| {
+        p.w -= 1.5;
+        p
+    });
     let (given, by_middle) = match (given, alt) {
         (Some(g), Some(x)) if x.w > g.w => (Some(x), true),
         (None, Some(x)) => (Some(x), true),
@@ -296,10 +299,13 @@ fn names<S: Sink>(a: &Profile, b: &Profile, c: &Counts, sink: &mut S) {
             .iter()
             .flatten()
             .map(|p| {
-                let role = if e.by_middle && p.role == Role::Given {
-                    "given/middle"
-                } else {
-                    p.role.word()
+                // roles as the first record has them (swapped: the second wrote them the
+                // other way round)
+                let role = match (e.swapped, p.role) {
+                    (true, Role::Family) => "given",
+                    (true, Role::Given) => "family",
+                    (false, Role::Given) if e.by_middle => "given/middle",
+                    (_, r) => r.word(),
                 };
                 if p.m == TokenMatch::Exact {
                     format!("{role} {} agrees", p.a.text)
@@ -513,9 +519,7 @@ fn height_reports<S: Sink>(a: &Profile, b: &Profile, sink: &mut S) {
     let slack = if growing { 4.0 } else { 2.0 };
     let e = (d - slack).max(0.0);
     let w = (1.5 - 0.45 * e - 0.02 * e * e).max(-6.0);
-    sink.add(Attribute::Height, w, || {
-        format!("{} vs {}", cm(&x), cm(&y))
-    });
+    sink.add(Attribute::Height, w, || format!("{} vs {}", cm(&x), cm(&y)));
 }
 
 /// Height on file against the remains' estimate. Children keep growing after they go
@@ -527,10 +531,11 @@ pub(crate) fn height_estimate_weight(
     gap: Option<f32>,
 ) -> (f32, f32) {
     let mut h_ext = h;
-    if let (Some(age), Some(gap)) = (age, gap) {
-        if age < 18.0 && gap > 0.0 {
-            h_ext.hi += 6.0 * gap.min(18.0 - age);
-        }
+    if let (Some(age), Some(gap)) = (age, gap)
+        && age < 18.0
+        && gap > 0.0
+    {
+        h_ext.hi += 6.0 * gap.min(18.0 - age);
     }
     // a reported height is itself a few centimetres uncertain
     let d = (h_ext.gap(&est) - 2.0).max(0.0);
@@ -706,10 +711,18 @@ fn marks<S: Sink>(
             let side_ok = ma.side == mb.side || ma.side == 0 || mb.side == 0;
             let text_same = ma.text == mb.text;
             let (w, full) = if side_ok && text_same && ma.side == mb.side {
-                ((0.8 / c.mark_share(true, mb.full_key())).log2().clamp(3.0, 13.0), true)
+                (
+                    (0.8 / c.mark_share(true, mb.full_key()))
+                        .log2()
+                        .clamp(3.0, 13.0),
+                    true,
+                )
             } else if side_ok && (text_same || ma.text == 0 || mb.text == 0) {
                 (
-                    (0.7 / c.mark_share(false, mb.place_key())).log2().clamp(2.0, 8.0) - 1.0,
+                    (0.7 / c.mark_share(false, mb.place_key()))
+                        .log2()
+                        .clamp(2.0, 8.0)
+                        - 1.0,
                     false,
                 )
             } else if side_ok {
@@ -920,7 +933,11 @@ pub(crate) fn identification_km_weight(km: f32) -> f32 {
 /// `identification_km_weight` by 5 km, up to 5,000 km.
 fn km_table() -> &'static [f32] {
     static T: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
-    T.get_or_init(|| (0..=1000).map(|i| identification_km_weight(i as f32 * 5.0)).collect())
+    T.get_or_init(|| {
+        (0..=1000)
+            .map(|i| identification_km_weight(i as f32 * 5.0))
+            .collect()
+    })
 }
 
 fn place<S: Sink>(a: &Profile, b: &Profile, remains: bool, sink: &mut S) {
@@ -1000,7 +1017,11 @@ fn dates_reports<S: Sink>(a: &Profile, b: &Profile, sink: &mut S) {
             crate::profile::date_of(x.mid()),
             crate::profile::date_of(y.mid()),
         );
-        let place = if d <= 1 && near { ", at the same place" } else { "" };
+        let place = if d <= 1 && near {
+            ", at the same place"
+        } else {
+            ""
+        };
         if d == 0 {
             format!("{what} {p} agrees{place}")
         } else {
@@ -1075,7 +1096,11 @@ pub(super) fn same_person<S: Sink>(a: &Profile, b: &Profile, c: &Counts, sink: &
         birth_overlap(a, b, sink);
     }
     sex(a, b, sink);
-    let race_mismatch = if a.kind == Kind::Unidentified { -1.5 } else { -2.5 };
+    let race_mismatch = if a.kind == Kind::Unidentified {
+        -1.5
+    } else {
+        -2.5
+    };
     race(a, b, c, race_mismatch, sink);
     if a.kind == Kind::Unidentified {
         // two examinations of the same remains: estimates overlap

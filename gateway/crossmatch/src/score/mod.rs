@@ -235,10 +235,10 @@ pub fn check(a: &Profile, b: &Profile, relation: Relation) -> Result<(), Exclusi
             }
         }
     }
-    if let (Some(x), Some(y)) = (a.sex, b.sex) {
-        if x != y {
-            return Err(Exclusion::Sex);
-        }
+    if let (Some(x), Some(y)) = (a.sex, b.sex)
+        && x != y
+    {
+        return Err(Exclusion::Sex);
     }
     Ok(())
 }
