@@ -204,6 +204,7 @@ mod tests {
             rank: 1,
             decision: None,
             via: None,
+            also: Vec::new(),
         };
         let mut w = CsvWriter::new(Vec::new()).unwrap();
         w.row(

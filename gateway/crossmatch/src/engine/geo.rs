@@ -52,7 +52,8 @@ pub struct Reach {
 /// Records by place.
 #[derive(Debug, Default, Clone)]
 pub struct GeoIndex {
-    cells: FxHashMap<Cell, Vec<Entry>>,
+    /// Per cell, the records by sex (unknown, male, female), each sorted by birth.
+    cells: FxHashMap<Cell, [Vec<Entry>; 3]>,
     /// The populated cells with their centres, for reading far out.
     populated: Vec<(Cell, f32, f32)>,
     /// Records without coordinates, by region (or country when no region).
@@ -78,12 +79,13 @@ impl GeoIndex {
                     summary: p.summary(),
                 };
                 let c = cell_of(&g);
-                let v = self.cells.entry(c).or_default();
-                if v.is_empty() {
+                let lists = self.cells.entry(c).or_default();
+                if lists.iter().all(Vec::is_empty) {
                     let lon = if c.1 >= 180 { c.1 - 360 } else { c.1 };
                     self.populated
                         .push((c, f32::from(c.0) + 0.5, f32::from(lon) + 0.5));
                 }
+                let v = &mut lists[usize::from(e.sex)];
                 let at = v.partition_point(|x| x.birth.total_cmp(&e.birth).is_lt());
                 v.insert(at, e);
             }
@@ -99,9 +101,9 @@ impl GeoIndex {
         match p.place.geo {
             Some(g) => {
                 let c = cell_of(&g);
-                if let Some(v) = self.cells.get_mut(&c) {
-                    v.retain(|e| e.id != id);
-                    if v.is_empty() {
+                if let Some(lists) = self.cells.get_mut(&c) {
+                    lists[usize::from(sex_code(p))].retain(|e| e.id != id);
+                    if lists.iter().all(Vec::is_empty) {
                         self.cells.remove(&c);
                         self.populated.retain(|x| x.0 != c);
                     }
@@ -136,22 +138,24 @@ impl GeoIndex {
             Some(b) => (b.lo - slack, b.hi + slack),
             None => (f32::NEG_INFINITY, f32::INFINITY),
         };
-        let mut take = |v: &Vec<Entry>| -> usize {
+        let mut take = |lists: &[Vec<Entry>; 3]| -> usize {
             let mut n = 0;
-            let start = v.partition_point(|e| e.birth < lo);
-            for e in &v[start..] {
-                if e.birth.is_nan() || e.birth > hi {
-                    break;
+            for (k, v) in lists.iter().enumerate() {
+                // the other sex is never read
+                if sex != 0 && k != 0 && k != usize::from(sex) {
+                    continue;
                 }
-                if sex == 0 || e.sex == 0 || e.sex == sex {
+                let start = v.partition_point(|e| e.birth < lo);
+                for e in &v[start..] {
+                    if e.birth.is_nan() || e.birth > hi {
+                        break;
+                    }
                     visit(e.id, &e.summary);
                     n += 1;
                 }
-            }
-            // unknown births sit at the end
-            let unknown = v.partition_point(|e| !e.birth.is_nan());
-            for e in &v[unknown..] {
-                if sex == 0 || e.sex == 0 || e.sex == sex {
+                // unknown births sit at the end
+                let unknown = v.partition_point(|e| !e.birth.is_nan());
+                for e in &v[unknown..] {
                     visit(e.id, &e.summary);
                     n += 1;
                 }

@@ -97,10 +97,10 @@ pub fn name_keys(p: &Profile, kind: Kind, use_: Use, out: &mut Vec<u64>) {
         y.dedup();
         y
     };
-    let spread = |y: i16| -> Vec<i16> {
+    let spread = |y: i16| -> std::ops::RangeInclusive<i16> {
         match use_ {
-            Use::File => vec![y],
-            Use::Probe => vec![y - 1, y, y + 1],
+            Use::File => y..=y,
+            Use::Probe => y - 1..=y + 1,
         }
     };
     let initial = |t: &Tok| u64::from(t.norm.as_bytes().first().copied().unwrap_or(0));

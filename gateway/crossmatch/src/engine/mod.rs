@@ -32,6 +32,16 @@ pub use cluster::Link;
 
 /// A ranked candidate inside the engine: (missing slot, score, confirmed).
 type Scored = (u32, f32, bool);
+
+/// One row of an identification list inside the engine.
+struct Ranked {
+    slot: u32,
+    score: f32,
+    /// The record of the same remains the score came from, if not the listed one.
+    via: Option<u32>,
+    /// Other reports of the same missing person, scored lower, folded into this row.
+    also: Vec<u32>,
+}
 pub use geo::Reach;
 
 /// What the engine is tuned with. The defaults are the documented ones.
@@ -64,12 +74,12 @@ impl Default for Config {
             top_k: 20,
             same_person_threshold: 14.0,
             notify_threshold: 12.0,
-            reach_enough: 600,
-            reach_min_km: 300.0,
+            reach_enough: 400,
+            reach_min_km: 200.0,
             reach_max_km: 2500.0,
-            birth_slack_years: 7.0,
-            full_scores: 150,
-            max_bucket: 500,
+            birth_slack_years: 5.0,
+            full_scores: 60,
+            max_bucket: 100,
         }
     }
 }
@@ -105,6 +115,10 @@ pub struct Candidate {
     /// pair's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<RecordId>,
+    /// Identification: other reports of the same missing person (same-person links), folded
+    /// into this row because they scored lower.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<RecordId>,
 }
 
 /// The result of a full crossmatch.
@@ -191,19 +205,61 @@ impl Engine {
     /// An engine holding `profiles` (keys computed in parallel).
     pub fn with_profiles(config: Config, profiles: Vec<Profile>) -> Self {
         let mut e = Self::new(config);
-        let prepared: Vec<(Profile, Vec<u64>)> = profiles
-            .into_par_iter()
-            .filter(Profile::is_open)
-            .map(|p| {
-                let k = keys::file_keys(&p);
-                (p, k)
-            })
+        let mut profiles: Vec<Profile> =
+            profiles.into_par_iter().filter(Profile::is_open).collect();
+        // one profile per record: the last of several wins
+        let keep: Option<FxHashSet<usize>> = {
+            let mut last: FxHashMap<&RecordId, usize> = FxHashMap::default();
+            for (i, p) in profiles.iter().enumerate() {
+                last.insert(&p.id, i);
+            }
+            (last.len() < profiles.len()).then(|| last.into_values().collect())
+        };
+        if let Some(keep) = keep {
+            let mut i = 0;
+            profiles.retain(|_| {
+                i += 1;
+                keep.contains(&(i - 1))
+            });
+        }
+        // keys, summaries and frequencies in parallel; the maps filled once
+        let mut pairs: Vec<(u64, u32)> = profiles
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, p)| keys::file_keys(p).into_iter().map(move |k| (k, i as u32)))
             .collect();
-        e.slots.reserve(prepared.len());
-        e.summaries.reserve(prepared.len());
-        e.ids.reserve(prepared.len());
-        for (p, k) in prepared {
-            e.insert(p, k);
+        pairs.par_sort_unstable();
+        e.keys.reserve(pairs.len() / 2);
+        let mut i = 0;
+        while i < pairs.len() {
+            let k = pairs[i].0;
+            let mut j = i;
+            while j < pairs.len() && pairs[j].0 == k {
+                j += 1;
+            }
+            e.keys.insert(k, pairs[i..j].iter().map(|x| x.1).collect());
+            i = j;
+        }
+        drop(pairs);
+        e.counts = profiles
+            .par_iter()
+            .fold(Counts::default, |mut c, p| {
+                c.add(p);
+                c
+            })
+            .reduce(Counts::default, Counts::merge);
+        e.summaries = profiles.par_iter().map(Profile::summary).collect();
+        e.ids.reserve(profiles.len());
+        e.slots.reserve(profiles.len());
+        for (i, p) in profiles.into_iter().enumerate() {
+            let slot = i as u32;
+            if p.is_missing() {
+                e.geo_missing.insert(slot, &p);
+            } else {
+                e.geo_found.insert(slot, &p);
+            }
+            e.ids.insert(p.id.clone(), slot);
+            e.slots.push(Some(p));
         }
         e
     }
@@ -516,7 +572,8 @@ impl Engine {
                 .then(y.1.total_cmp(&x.1))
                 .then_with(|| self.id_of(x.0).cmp(&self.id_of(y.0)))
         };
-        let k = self.config.top_k;
+        // more than K: reports of one person are collapsed into one row afterwards
+        let k = self.config.top_k.saturating_mul(3);
         if ranked.len() > k && k > 0 {
             ranked.select_nth_unstable_by(k - 1, cmp);
             ranked.truncate(k);
@@ -545,16 +602,20 @@ impl Engine {
             rank,
             decision: self.verdict(relation, a, b),
             via: None,
+            also: Vec::new(),
         }
     }
 
     /// Merges the ranked lists of records of one remains (or body): each missing record keeps
-    /// its best score over the members, noting the member it came from when not `own`.
+    /// its best score over the members, noting the member it came from when not `own`. Then
+    /// the reports of one missing person (`person` gives the same number to records of one
+    /// same-person cluster) share one row, the best, listing the others; the best K rows.
     fn merge_ranked(
         &self,
         own: u32,
         lists: &[(u32, &[Scored])],
-    ) -> Vec<(u32, f32, bool, Option<u32>)> {
+        person: &dyn Fn(u32) -> Option<u32>,
+    ) -> Vec<Ranked> {
         let mut best: FxHashMap<u32, (f32, bool, Option<u32>)> = FxHashMap::default();
         for (member, list) in lists {
             for &(a, score, confirmed) in *list {
@@ -574,8 +635,75 @@ impl Engine {
                 .then(y.1.total_cmp(&x.1))
                 .then_with(|| self.id_of(x.0).cmp(&self.id_of(y.0)))
         });
-        v.truncate(self.config.top_k);
-        v
+        let mut out: Vec<Ranked> = Vec::new();
+        let mut row_of: FxHashMap<u32, usize> = FxHashMap::default();
+        for (a, score, confirmed, via) in v {
+            match person(a).and_then(|g| row_of.get(&g).copied()) {
+                // another report of a person already listed
+                Some(row) if !confirmed => out[row].also.push(a),
+                _ => {
+                    if let Some(g) = person(a) {
+                        row_of.insert(g, out.len());
+                    }
+                    out.push(Ranked {
+                        slot: a,
+                        score,
+                        via,
+                        also: Vec::new(),
+                    });
+                }
+            }
+        }
+        out.truncate(self.config.top_k);
+        out
+    }
+
+    /// Groups of linked reports among a few missing records (pairwise same-person scores at
+    /// or above the threshold), for collapsing a list when no full run gave the clusters.
+    fn groups_among(&self, slots: &[u32]) -> FxHashMap<u32, u32> {
+        let mut group: FxHashMap<u32, u32> = slots.iter().map(|s| (*s, *s)).collect();
+        for (i, &x) in slots.iter().enumerate() {
+            for &y in &slots[i + 1..] {
+                let (Some(a), Some(b)) = (self.slot(x), self.slot(y)) else {
+                    continue;
+                };
+                if self.verdict(Relation::SamePerson, a, b) == Some(Verdict::Excluded) {
+                    continue;
+                }
+                let linked = self.verdict(Relation::SamePerson, a, b) == Some(Verdict::Confirmed)
+                    || score::total(a, b, Relation::SamePerson, &self.counts)
+                        .is_some_and(|t| t >= self.config.same_person_threshold);
+                if linked {
+                    let (gx, gy) = (group[&x], group[&y]);
+                    if gx != gy {
+                        for g in group.values_mut() {
+                            if *g == gy {
+                                *g = gx;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        group
+    }
+
+    fn ranked_candidate(&self, r: &Ranked, b: &Profile, i: usize) -> Option<Candidate> {
+        let a = self.slot(r.slot)?;
+        let mut c = self.candidate(
+            Relation::PossibleIdentification,
+            a,
+            b,
+            r.score,
+            i as u32 + 1,
+        );
+        c.via = r.via.and_then(|v| self.id_of(v).cloned());
+        c.also = r
+            .also
+            .iter()
+            .filter_map(|s| self.id_of(*s).cloned())
+            .collect();
+        Some(c)
     }
 
     // === incremental ===
@@ -635,13 +763,21 @@ impl Engine {
             let me = own.unwrap_or(u32::MAX);
             let mut lists: Vec<(u32, &[Scored])> = vec![(me, &ranked)];
             lists.extend(linked.iter().map(|(s, r)| (*s, r.as_slice())));
-            for (i, (s, score, _, via)) in self.merge_ranked(me, &lists).into_iter().enumerate() {
-                if let Some(a) = self.slot(s) {
-                    let mut c =
-                        self.candidate(Relation::PossibleIdentification, a, p, score, i as u32 + 1);
-                    c.via = via.and_then(|v| self.id_of(v).cloned());
-                    out.push(c);
-                }
+            // which of the best candidates are reports of one person
+            let mut top: Vec<u32> = lists
+                .iter()
+                .flat_map(|(_, l)| l.iter().map(|x| x.0))
+                .collect();
+            top.sort_unstable();
+            top.dedup();
+            let group = self.groups_among(&top);
+            let person = |s: u32| group.get(&s).copied();
+            for (i, r) in self
+                .merge_ranked(me, &lists, &person)
+                .into_iter()
+                .enumerate()
+            {
+                out.extend(self.ranked_candidate(&r, p, i));
             }
         } else if p.is_missing() {
             let mut pool = Vec::new();
@@ -808,14 +944,13 @@ impl Engine {
                     .collect(),
                 None => vec![(*s, r.as_slice())],
             };
-            for (i, (sa, score, _, via)) in self.merge_ranked(*s, &members).into_iter().enumerate()
+            let person = |a: u32| number.get(&a).copied();
+            for (i, r) in self
+                .merge_ranked(*s, &members, &person)
+                .into_iter()
+                .enumerate()
             {
-                if let Some(a) = self.slot(sa) {
-                    let mut c =
-                        self.candidate(Relation::PossibleIdentification, a, b, score, i as u32 + 1);
-                    c.via = via.and_then(|v| self.id_of(v).cloned());
-                    out.identifications.push(c);
-                }
+                out.identifications.extend(self.ranked_candidate(&r, b, i));
             }
         }
         out
@@ -845,6 +980,18 @@ impl Engine {
                         "remains"
                     }
                 ),
+            });
+        }
+        if !c.also.is_empty() {
+            let names: Vec<String> = c
+                .also
+                .iter()
+                .map(|r| format!("{} ({})", r.native_id, r.source))
+                .collect();
+            parts.0.push(score::ScorePart {
+                attribute: Attribute::Link,
+                weight: 0.0,
+                detail: format!("also reported as {} (same person)", names.join(", ")),
             });
         }
         if let Some(v) = self.verdict(c.relation, a, b) {

@@ -140,14 +140,24 @@ fn a_full_run_clusters_and_ranks() {
             .enumerate()
             .all(|(i, c)| c.rank as usize == i + 1)
     );
-    let top: Vec<&str> = list[..2]
-        .iter()
-        .map(|c| c.left.native_id.as_str())
+    // the reported person on top, the two reports of that person in one row
+    let first = list[0];
+    let reports: Vec<&str> = std::iter::once(&first.left)
+        .chain(first.also.iter())
+        .map(|r| r.native_id.as_str())
         .collect();
     assert!(
-        top.contains(&"M000000001") && top.contains(&"TXC-1"),
-        "{top:?}"
+        reports.contains(&"M000000001") && reports.contains(&"TXC-1"),
+        "{reports:?}"
     );
+    assert!(
+        list[1..]
+            .iter()
+            .all(|c| c.also.is_empty()
+                && !matches!(c.left.native_id.as_str(), "M000000001" | "TXC-1"))
+    );
+    let why = e.explain(first).unwrap().reasons();
+    assert!(why.contains("link: also reported as"), "{why}");
     // every candidate explains itself, and the explanation adds up to the score
     for c in m.same_person.iter().chain(m.identifications.iter()) {
         let p = e.explain(c).unwrap();
@@ -186,7 +196,9 @@ fn records_come_change_and_close_incrementally() {
     );
     // the remains' candidates, from the other side
     let u = e.candidates(&id("TX-ME", "TX-ME-1"));
-    assert!(u.iter().any(|c| c.left == bill));
+    assert!(u.iter().any(|c| c.left == bill || c.also.contains(&bill)));
+    // the two reports of one person share a row, as in a full run
+    assert!(u.iter().any(|c| c.also.len() == 1));
 
     // a new version replaces the old one
     let mut changed = world().remove(0);

@@ -32,8 +32,26 @@ pub fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
-/// The Latin, upper-case, letters-only tokens of a name text in any script.
+/// The Latin, upper-case, letters-only tokens of a name text in any script (as
+/// [`translit::match_key`] splits them; plain ASCII takes a fast path to the same result).
 pub fn latin_tokens(text: &str) -> Vec<String> {
+    if text.is_ascii() {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        for c in text.bytes() {
+            if c.is_ascii_alphabetic() {
+                cur.push(char::from(c.to_ascii_uppercase()));
+            } else if c == b'\'' || c == b'`' {
+                // O'BRIEN -> OBRIEN
+            } else if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        return out;
+    }
     translit::match_key(text)
         .split(' ')
         .filter(|t| !t.is_empty())

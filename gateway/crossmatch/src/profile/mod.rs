@@ -502,7 +502,17 @@ impl Profile {
             }
             // A full line that differs from the parts (PFIF full_name with both scripts).
             if let (Some(full), true) = (&n.full, n.given.is_some() || n.family.is_some()) {
-                push(NameForm::from_full(full));
+                let parts: Vec<&str> = [&n.given, &n.middle, &n.family]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                if full
+                    .split_whitespace()
+                    .ne(parts.iter().flat_map(|p| p.split_whitespace()))
+                {
+                    push(NameForm::from_full(full));
+                }
             }
         }
 

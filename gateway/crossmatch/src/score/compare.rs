@@ -37,6 +37,26 @@ impl Counts {
         self.update(p, true);
     }
 
+    /// The counts of two sets of profiles together.
+    pub fn merge(mut self, other: Counts) -> Counts {
+        fn add_map(into: &mut FxHashMap<u64, u32>, from: FxHashMap<u64, u32>) {
+            for (k, n) in from {
+                *into.entry(k).or_default() += n;
+            }
+        }
+        self.profiles += other.profiles;
+        self.named += other.named;
+        self.raced += other.raced;
+        self.dental += other.dental;
+        for (a, b) in self.races.iter_mut().zip(other.races) {
+            *a += b;
+        }
+        add_map(&mut self.tokens, other.tokens);
+        add_map(&mut self.marks_full, other.marks_full);
+        add_map(&mut self.marks_place, other.marks_place);
+        self
+    }
+
     /// Counts a profile out (it must have been counted in).
     pub fn remove(&mut self, p: &Profile) {
         self.update(p, false);
@@ -227,19 +247,25 @@ fn align<'a>(a: Parts3<'a>, b: Parts3<'a>, c: &Counts) -> NameEval<'a> {
     let (bg, bm, bf) = b;
     let family = best_pair(af, bf, Role::Family, c);
     let given = best_pair(ag, bg, Role::Given, c);
-    // someone known by a middle name: given against the other's middle
-    let alt = [
-        best_pair(ag, bm, Role::Given, c),
-        best_pair(am, bg, Role::Given, c),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|p| p.m >= TokenMatch::Edit1)
-    .max_by(|x, y| x.w.total_cmp(&y.w))
-    .map(|mut p| {
-        p.w -= 1.5;
-        p
-    });
+    // someone known by a middle name: given against the other's middle (only worth a look
+    // when the given names do not already agree)
+    let settled = given.is_some_and(|g| g.m >= TokenMatch::Nickname);
+    let alt = if settled || (bm.is_empty() && am.is_empty()) {
+        None
+    } else {
+        [
+            best_pair(ag, bm, Role::Given, c),
+            best_pair(am, bg, Role::Given, c),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|p| p.m >= TokenMatch::Edit1)
+        .max_by(|x, y| x.w.total_cmp(&y.w))
+        .map(|mut p| {
+            p.w -= 1.5;
+            p
+        })
+    };
     let (given, by_middle) = match (given, alt) {
         (Some(g), Some(x)) if x.w > g.w => (Some(x), true),
         (None, Some(x)) => (Some(x), true),
@@ -272,14 +298,21 @@ fn best_names<'a>(a: &'a [NameForm], b: &'a [NameForm], c: &Counts) -> Option<Na
                 (&fb.given, &fb.middle, &fb.family),
                 c,
             );
-            let mut swapped = align(
-                (&fa.family, &fa.middle, &fa.given),
-                (&fb.given, &fb.middle, &fb.family),
-                c,
-            );
-            swapped.w -= 1.0;
-            swapped.swapped = true;
-            for e in [straight, swapped] {
+            // the names swapped can only do better when the straight reading disagrees
+            let agreed = |p: Option<TokPair<'_>>| p.is_some_and(|p| p.m >= TokenMatch::Nickname);
+            let swapped = if agreed(straight.parts[0]) && agreed(straight.parts[1]) {
+                None
+            } else {
+                let mut e = align(
+                    (&fa.family, &fa.middle, &fa.given),
+                    (&fb.given, &fb.middle, &fb.family),
+                    c,
+                );
+                e.w -= 1.0;
+                e.swapped = true;
+                Some(e)
+            };
+            for e in std::iter::once(straight).chain(swapped) {
                 if e.parts.iter().any(Option::is_some) && best.is_none_or(|b| e.w > b.w) {
                     best = Some(e);
                 }
