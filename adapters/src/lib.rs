@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod format;
+pub mod invariants;
 pub mod item;
 pub mod layout;
 pub mod lines;

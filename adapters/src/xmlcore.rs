@@ -2,8 +2,11 @@
 //!
 //! [`ChildStream`] reads a document with quick-xml and hands out, one at a time, each child
 //! element of the root as a small in-memory tree ([`Node`]) together with its exact bytes and
-//! position. At most one child is held in memory (bounded by [`Limits::max_item_bytes`]); the
-//! whole input is bounded by [`Limits::max_document_bytes`], counted as bytes are read.
+//! position. At most one child is held in memory as a tree (bounded by
+//! [`Limits::max_item_bytes`]: a larger child is not built, and handed out as
+//! [`Chunk::Oversize`] with its first bytes); the whole input is bounded by
+//! [`Limits::max_document_bytes`], counted as bytes are read, and so is every buffer held (the
+//! bytes of the child in hand, the parser's event buffer, a refused document's rest).
 //!
 //! Hostile input: a `<!DOCTYPE` (and so any entity declaration) refuses the document; an
 //! entity reference other than the five predefined ones and character references is never
@@ -50,6 +53,21 @@ impl<R: BufRead> Meter<R> {
             capture: Vec::new(),
             capture_start: 0,
             lines_before_capture: 0,
+        }
+    }
+
+    /// Consumes a UTF-8 byte-order mark at the start of the input, if there is one, and returns
+    /// its length. quick-xml would skip it without counting it in its positions; skipped here,
+    /// every quick-xml position is the document offset less this length.
+    fn skip_bom(&mut self) -> u64 {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        match self.inner.fill_buf() {
+            Ok(buf) if buf.starts_with(BOM) && self.limit >= BOM.len() as u64 => {
+                self.inner.consume(BOM.len());
+                self.consumed += BOM.len() as u64;
+                BOM.len() as u64
+            }
+            _ => 0,
         }
     }
 
@@ -216,6 +234,9 @@ pub enum Chunk {
     Root(Node, Position),
     /// A complete child of the root.
     Child(Child),
+    /// Text (or CDATA) directly inside the root, outside any child, that is not whitespace:
+    /// nothing reads it, so it is handed out to be rejected rather than dropped.
+    Stray { raw: Vec<u8>, position: Position },
     /// A child of the root larger than the item limit (its first bytes in `raw`).
     Oversize {
         qname: String,
@@ -249,6 +270,9 @@ pub struct Child {
 pub struct ChildStream<R: BufRead> {
     reader: NsReader<Meter<R>>,
     limits: Limits,
+    /// Bytes before quick-xml's offset 0 (a byte-order mark): added to every position handed
+    /// out, so positions are offsets in the input as received.
+    origin: u64,
     buf: Vec<u8>,
     /// Elements open, the root included.
     depth: usize,
@@ -282,11 +306,84 @@ struct Building {
     oversize: bool,
     qname: String,
     error: Option<(String, String)>,
+    /// What the tree built so far costs in memory (elements, attributes, names and text).
+    tree_bytes: usize,
+}
+
+/// How much memory a child's tree may take, as a multiple of [`Limits::max_item_bytes`]. A
+/// report costs about 8 times its bytes as a tree (an element is a few hundred bytes however
+/// short); past this the child is oversize, however few bytes it has (`<a/>` repeated, deep
+/// nesting: found by fuzzing).
+pub const TREE_BYTES_PER_ITEM_BYTE: usize = 16;
+
+impl Building {
+    /// Adds an element to the tree, counting what it costs; past the budget the child is
+    /// oversize and its tree dropped.
+    fn push(&mut self, node: Node, limits: &Limits) {
+        if self.oversize {
+            return;
+        }
+        let attrs: usize = node
+            .attrs
+            .iter()
+            .map(|a| {
+                std::mem::size_of::<Attr>()
+                    + a.ns.as_ref().map_or(0, String::len)
+                    + a.local.len()
+                    + a.qname.len()
+                    + a.value.len()
+            })
+            .sum();
+        let cost = std::mem::size_of::<Node>()
+            + node.ns.as_ref().map_or(0, String::len)
+            + node.local.len()
+            + node.qname.len()
+            + attrs;
+        self.stack.push(node);
+        self.charge(cost, limits);
+    }
+
+    /// Counts `n` more bytes of tree; past the budget the child is oversize.
+    fn charge(&mut self, n: usize, limits: &Limits) {
+        self.tree_bytes = self.tree_bytes.saturating_add(n);
+        if self.tree_bytes
+            > limits
+                .max_item_bytes
+                .saturating_mul(TREE_BYTES_PER_ITEM_BYTE)
+        {
+            self.oversize = true;
+            self.stack = Vec::new();
+        }
+    }
+
+    /// Marks the child unreadable when `text` holds a character XML 1.0 does not allow (a
+    /// control character, U+FFFE, U+FFFF): such a document is not well-formed, and nothing
+    /// read from it could be written back.
+    fn check_chars(&mut self, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some(c) = text.chars().find(|c| !xml_char_ok(*c)) {
+            let at = self
+                .stack
+                .last()
+                .map_or(self.qname.clone(), |n| n.qname.clone());
+            self.error = Some((
+                at,
+                format!(
+                    "U+{:04X} is a character XML 1.0 does not allow",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
 }
 
 impl<R: BufRead> ChildStream<R> {
     pub fn new(input: R, limits: Limits) -> Self {
-        let mut reader = NsReader::from_reader(Meter::new(input, limits.max_document_bytes));
+        let mut meter = Meter::new(input, limits.max_document_bytes);
+        let origin = meter.skip_bom();
+        let mut reader = NsReader::from_reader(meter);
         let cfg = reader.config_mut();
         cfg.trim_text(false);
         cfg.check_end_names = true;
@@ -294,6 +391,7 @@ impl<R: BufRead> ChildStream<R> {
         Self {
             reader,
             limits,
+            origin,
             buf: Vec::with_capacity(4096),
             depth: 0,
             root_seen: false,
@@ -311,7 +409,7 @@ impl<R: BufRead> ChildStream<R> {
         Position {
             line: Some(line),
             column: None,
-            byte_offset: Some(offset),
+            byte_offset: Some(offset + self.origin),
             index: None,
         }
     }
@@ -346,7 +444,9 @@ impl<R: BufRead> ChildStream<R> {
     /// rest of the input up to the limit, goes into the failure's `raw`.
     pub fn abort(&mut self, error: DocumentError, position: Position) -> Chunk {
         let from = self.meter().capture_start;
-        let at = position.byte_offset.unwrap_or(from);
+        let at = position
+            .byte_offset
+            .map_or(from, |o| o.saturating_sub(self.origin));
         self.fatal(error, from, at)
     }
 
@@ -401,22 +501,16 @@ impl<R: BufRead> ChildStream<R> {
                     return Some(self.fatal(err, from, at));
                 }
             };
-            // Bound the child in memory.
-            if let Some(b) = building.as_mut() {
-                if !b.oversize && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
-                {
-                    b.oversize = true;
-                    b.stack.clear();
-                }
-                if b.oversize {
-                    let keep = b.start + self.limits.max_item_bytes as u64;
-                    let meter = self.reader.get_mut();
-                    let cap = usize::try_from(keep.saturating_sub(meter.capture_start))
-                        .unwrap_or(usize::MAX);
-                    if meter.capture.len() > cap {
-                        meter.capture.truncate(cap);
-                    }
-                }
+            // Bound the child in memory: past the item limit its tree is dropped and no longer
+            // built. Its bytes stay captured (the capture is bounded by the document limit):
+            // dropping them would break the capture's offsets, and a document refused while
+            // inside the child must keep every byte from the child's start for quarantine.
+            if let Some(b) = building.as_mut()
+                && !b.oversize
+                && after.saturating_sub(b.start) > self.limits.max_item_bytes as u64
+            {
+                b.oversize = true;
+                b.stack = Vec::new();
             }
             match event {
                 Event::DocType(_) => {
@@ -486,6 +580,13 @@ impl<R: BufRead> ChildStream<R> {
                                 };
                                 let local = local.as_ref().to_string();
                                 match a.normalized_value(XmlVersion::Implicit1_0) {
+                                    Ok(v) if v.chars().any(|c| !xml_char_ok(c)) => {
+                                        err.get_or_insert((
+                                            format!("{}/@{}", node.qname, qn),
+                                            "attribute value holds a character XML 1.0 does not allow"
+                                                .to_string(),
+                                        ));
+                                    }
                                     Ok(v) => node.attrs.push(Attr {
                                         ns,
                                         local,
@@ -524,23 +625,28 @@ impl<R: BufRead> ChildStream<R> {
                     match building.as_mut() {
                         None => {
                             let line = self.meter().line_of(before);
-                            let b = Building {
+                            let mut b = Building {
                                 start: before,
                                 line,
                                 qname: node.qname.clone(),
-                                stack: vec![node],
+                                stack: Vec::new(),
                                 oversize: false,
                                 error: err,
+                                tree_bytes: 0,
                             };
+                            b.push(node, &self.limits);
+                            if after.saturating_sub(before) > self.limits.max_item_bytes as u64 {
+                                // Its start tag alone is over the limit (found by fuzzing).
+                                b.oversize = true;
+                                b.stack = Vec::new();
+                            }
                             *building = Some(b);
                         }
                         Some(b) => {
                             if b.error.is_none() {
                                 b.error = err;
                             }
-                            if !b.oversize {
-                                b.stack.push(node);
-                            }
+                            b.push(node, &self.limits);
                         }
                     }
                     if empty {
@@ -565,44 +671,54 @@ impl<R: BufRead> ChildStream<R> {
                 }
                 Event::Text(t) => {
                     if let Some(b) = building.as_mut() {
+                        let text = t.xml10_content();
+                        b.check_chars(&text);
                         if let Some(top) = b.stack.last_mut() {
-                            top.text.push_str(&t.xml10_content());
+                            top.text.push_str(&text);
                         }
-                    } else if self.root_closed && !t.xml10_content().trim().is_empty() {
-                        return Some(self.fatal(DocumentError::TrailingContent, before, before));
+                        b.charge(text.len(), &self.limits);
+                    } else if !is_xml_space(&t.xml10_content()) {
+                        return Some(self.outside_children(before, after));
                     }
                 }
                 Event::CData(c) => {
                     if let Some(b) = building.as_mut() {
                         let s = c.into_inner().to_string();
+                        b.check_chars(&s);
                         if let Some(top) = b.stack.last_mut() {
                             top.text.push_str(&s);
                         }
+                        b.charge(s.len(), &self.limits);
+                    } else {
+                        return Some(self.outside_children(before, after));
                     }
                 }
                 Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => predefined(&r.xml10_content()).map(str::to_string),
-                        Err(_) => None,
-                    };
                     let name = r.xml10_content().to_string();
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) if xml_char_ok(c) => Ok(c.to_string()),
+                        Ok(Some(c)) => Err(format!(
+                            "character reference `&{name};` is to U+{:04X}, a character XML 1.0 does not allow",
+                            u32::from(c)
+                        )),
+                        Ok(None) => predefined(&name).map(str::to_string).ok_or_else(|| {
+                            format!(
+                                "entity reference `&{name};` refused (only the five predefined entities and character references are allowed; entities are never expanded)"
+                            )
+                        }),
+                        Err(e) => Err(format!("character reference `&{name};` refused: {e}")),
+                    };
                     match (building.as_mut(), resolved) {
-                        (Some(b), Some(s)) => {
+                        (Some(b), Ok(s)) => {
                             if let Some(top) = b.stack.last_mut() {
                                 top.text.push_str(&s);
                             }
                         }
-                        (Some(b), None) => {
+                        (Some(b), Err(reason)) => {
                             if b.error.is_none() {
                                 let at =
                                     b.stack.last().map_or(b.qname.clone(), |n| n.qname.clone());
-                                b.error = Some((
-                                    at,
-                                    format!(
-                                        "entity reference `&{name};` refused (only the five predefined entities and character references are allowed; entities are never expanded)"
-                                    ),
-                                ));
+                                b.error = Some((at, reason));
                             }
                         }
                         (None, _) => {
@@ -621,6 +737,25 @@ impl<R: BufRead> ChildStream<R> {
         }
     }
 
+    /// Content outside any child (`before..after`): before the root, the document is not
+    /// well-formed; after it, trailing content; inside it, a stray to reject.
+    fn outside_children(&mut self, before: u64, after: u64) -> Chunk {
+        if !self.root_seen {
+            return self.fatal(
+                DocumentError::Syntax("text before the root element".into()),
+                0,
+                before,
+            );
+        }
+        if self.root_closed {
+            return self.fatal(DocumentError::TrailingContent, before, before);
+        }
+        let position = self.position_at(before);
+        let raw = self.meter().slice(before, after).to_vec();
+        self.meter().trim_to(after);
+        Chunk::Stray { raw, position }
+    }
+
     /// Closes the innermost open element of the child being read (`child_closed`: it was the
     /// child itself); when the child closes, returns it.
     fn close(
@@ -632,7 +767,10 @@ impl<R: BufRead> ChildStream<R> {
         if !child_closed {
             let b = building.as_mut()?;
             if !b.oversize && b.stack.len() > 1 {
-                let n = b.stack.pop()?;
+                let mut n = b.stack.pop()?;
+                // Closed: its lists stay as they are, so give back their spare room.
+                n.children.shrink_to_fit();
+                n.attrs.shrink_to_fit();
                 if let Some(parent) = b.stack.last_mut() {
                     parent.children.push(n);
                 }
@@ -643,10 +781,15 @@ impl<R: BufRead> ChildStream<R> {
         let position = Position {
             line: Some(b.line),
             column: None,
-            byte_offset: Some(b.start),
+            byte_offset: Some(b.start + self.origin),
             index: None,
         };
-        let raw = self.meter().slice(b.start, after).to_vec();
+        let end = if b.oversize {
+            after.min(b.start.saturating_add(self.limits.max_item_bytes as u64))
+        } else {
+            after
+        };
+        let raw = self.meter().slice(b.start, end).to_vec();
         self.meter().trim_to(after);
         if b.oversize {
             return Some(Chunk::Oversize {
@@ -664,6 +807,11 @@ impl<R: BufRead> ChildStream<R> {
             error: b.error,
         }))
     }
+}
+
+/// Whether `s` is only XML white space (space, tab, carriage return, line feed).
+pub fn is_xml_space(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// The five predefined XML entities.
@@ -937,6 +1085,140 @@ mod tests {
         let c = chunks("<r><a>1</a><b><c>22222222222</c></b><d/></r>", limits);
         assert!(matches!(&c[2], Chunk::Oversize { raw, .. } if raw == b"<b><c>2222"));
         assert!(matches!(&c[3], Chunk::Child(d) if d.node.local == "d"));
+    }
+
+    #[test]
+    fn after_an_oversize_child_raw_bytes_and_lines_stay_exact() {
+        // Found by the fuzz invariants: the oversize child's bytes were cut from the capture,
+        // which shifted every offset after it (the next child came out with wrong raw bytes
+        // and line numbers).
+        let limits = Limits {
+            max_item_bytes: 10,
+            ..Limits::default()
+        };
+        let doc = "<r>\n<b>\n<c>22222222222</c>\n</b>\n<d>x</d>\n</r>";
+        let c = chunks(doc, limits);
+        assert!(matches!(&c[1], Chunk::Oversize { raw, .. } if raw == b"<b>\n<c>222"));
+        let Chunk::Child(d) = &c[2] else {
+            panic!("{c:?}")
+        };
+        assert_eq!(d.raw, b"<d>x</d>");
+        assert_eq!(d.position.line, Some(5));
+        assert_eq!(
+            d.position.byte_offset,
+            Some(doc.find("<d>").unwrap() as u64)
+        );
+        // a document cut inside an oversize child keeps every byte from the child's start
+        let cut = "<r><a>1</a><b><c>22222222222</c><c>33";
+        let c = chunks(cut, limits);
+        assert!(
+            matches!(&c[2], Chunk::Fatal { error: DocumentError::Truncated { .. }, raw, .. } if raw == &cut.as_bytes()[11..]),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_counted_in_positions() {
+        // Found by the fuzz invariants: quick-xml skips a BOM without counting it, so every
+        // offset (and raw slice) was 3 bytes early.
+        let doc = "\u{feff}<r>\n<a>1</a></r>";
+        let c = chunks(doc, Limits::default());
+        let Chunk::Child(a) = &c[1] else {
+            panic!("{c:?}")
+        };
+        assert_eq!(a.raw, b"<a>1</a>");
+        assert_eq!(
+            a.position.byte_offset,
+            Some(doc.find("<a>").unwrap() as u64)
+        );
+        assert_eq!(a.position.line, Some(2));
+        let c = chunks("\u{feff}<!DOCTYPE r><r/>", Limits::default());
+        assert!(matches!(&c[0], Chunk::Fatal { raw, .. } if raw == b"<!DOCTYPE r><r/>"));
+    }
+
+    #[test]
+    fn text_outside_children_is_never_dropped() {
+        // Text directly inside the root is handed out to be rejected; before the root it
+        // refuses the document, after it it is trailing content.
+        let doc = "<r>\n<a>1</a>John Doe<![CDATA[x]]>\n<b/></r>";
+        let c = chunks(doc, Limits::default());
+        assert!(
+            matches!(&c[2], Chunk::Stray { raw, position } if raw == b"John Doe" && position.byte_offset == Some(12)),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[3], Chunk::Stray { raw, .. } if raw == b"<![CDATA[x]]>"),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[4], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let c = chunks("junk<r/>", Limits::default());
+        assert!(
+            matches!(&c[0], Chunk::Fatal { error: DocumentError::Syntax(_), raw, .. } if raw == b"junk<r/>"),
+            "{c:?}"
+        );
+        let c = chunks("<r/>\u{a0}", Limits::default());
+        assert!(
+            matches!(
+                &c[1],
+                Chunk::Fatal {
+                    error: DocumentError::TrailingContent,
+                    ..
+                }
+            ),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_child_whose_tree_is_too_costly_is_oversize_whatever_its_bytes() {
+        // Found by fuzzing: 400 nested elements in a 6 KiB report cost 680 KB as a tree.
+        let limits = Limits {
+            max_item_bytes: 4096,
+            ..Limits::default()
+        };
+        let deep = format!(
+            "<r><a>{}{}</a><b/></r>",
+            "<x>".repeat(600),
+            "</x>".repeat(600)
+        );
+        let c = chunks(&deep, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() == 4096),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[2], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let tag = format!("<r><a{}/><b/></r>", " x=\"1\"".repeat(1000));
+        let c = chunks(&tag, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() == 4096),
+            "{c:?}"
+        );
+        assert!(
+            matches!(&c[2], Chunk::Child(b) if b.raw == b"<b/>"),
+            "{c:?}"
+        );
+        let flat = format!("<r><a>{}</a></r>", "<x/>".repeat(1000));
+        let c = chunks(&flat, limits);
+        assert!(
+            matches!(&c[1], Chunk::Oversize { raw, .. } if raw.len() < 4096),
+            "{c:?}"
+        );
+        // an ordinary report of the same size is not
+        let ordinary = format!(
+            "<r><a>{}</a></r>",
+            "<nc:PersonGivenName xmlns:nc=\"urn:nc\">Lina</nc:PersonGivenName>".repeat(50)
+        );
+        let c = chunks(&ordinary, limits);
+        assert!(
+            matches!(&c[1], Chunk::Child(a) if a.node.children.len() == 50),
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -2,3 +2,5 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod config;
+pub mod pipeline;

@@ -264,6 +264,58 @@ fn what_a_layout_cannot_hold_is_reported() {
     assert!(fields.contains(&"family_name"), "{fields:?}");
 }
 
+#[test]
+fn a_code_the_column_does_not_map_is_written_as_a_code_the_reader_takes() {
+    // Found by fuzzing: sex `X` (NIEM "other"), read from a one-character SEX column whose codes
+    // are 1/2/9, was written as `other` cut to `o`, and the line no longer read back.
+    let spec = example();
+    let line = missing_line(&spec);
+    let col = spec.columns.iter().find(|c| c.name == "SEX").unwrap();
+    let mut chars: Vec<char> = line.chars().collect();
+    chars[col.start - 1] = 'X';
+    let line: String = chars.into_iter().collect();
+    let items = read(&spec, &format!("H\n{line}\n"));
+    let Item::Entry(r) = &items[0].item else {
+        panic!("{items:?}")
+    };
+    assert_eq!(r.sex, Some(homeward_schemas::Sex::Other));
+    let f = LayoutFormat::new(spec.clone()).unwrap();
+    let mut out = Vec::new();
+    let report = write_records(
+        &mut *f.writer(&crate::WriteContext::new("t")),
+        [&**r],
+        &mut out,
+    )
+    .unwrap();
+    assert!(report.losses.is_empty(), "{:?}", report.losses);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().nth(1), Some(line.as_str()));
+    // a code with no short form at all is left out, and said so
+    let mut spec = example();
+    let col = spec
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "REC-TYPE")
+        .unwrap();
+    col.codes.clear();
+    let f = LayoutFormat::new(spec).unwrap();
+    let mut out = Vec::new();
+    let report = write_records(
+        &mut *f.writer(&crate::WriteContext::new("t")),
+        [&**r],
+        &mut out,
+    )
+    .unwrap();
+    assert!(
+        report
+            .losses
+            .iter()
+            .any(|l| l.field == "kind" && l.detail.starts_with("not written")),
+        "{:?}",
+        report.losses
+    );
+}
+
 proptest::proptest! {
     #[test]
     fn never_panics(text in "\\PC{0,300}") {

@@ -19,6 +19,11 @@ pub struct LayoutWriter {
 /// The file's code for a canonical value: the column's mapping reversed, else the canonical
 /// name.
 fn encode(col: &Column, canonical: &str, ncic: &str) -> String {
+    encode_with(col, canonical, ncic, None)
+}
+
+/// [`encode`] for a value that also has a NIEM code (the reader takes those too).
+fn encode_with(col: &Column, canonical: &str, ncic: &str, niem: Option<&str>) -> String {
     if let Some((raw, _)) = col.codes.iter().find(|(_, v)| v.as_str() == canonical) {
         return raw.clone();
     }
@@ -33,7 +38,32 @@ fn encode(col: &Column, canonical: &str, ncic: &str) -> String {
         // Files without a mapping hold NCIC codes more often than names.
         return ncic.to_string();
     }
+    // No code of the column's own: the canonical name when it fits, else the NCIC code (the
+    // reader takes both), else the name (too long: not written, see `LayoutWriter::line`).
+    if canonical.chars().count() > col.length
+        && let Some(code) = [Some(ncic), niem].into_iter().flatten().find(|c| {
+            !c.is_empty() && c.chars().count() <= col.length && !col.codes.contains_key(*c)
+        })
+    {
+        return code.to_string();
+    }
     canonical.to_string()
+}
+
+/// Fields holding a code: a code cut short is another code or none, so one too long for its
+/// column is not written at all.
+fn is_coded(field: Field) -> bool {
+    matches!(
+        field,
+        Field::Kind
+            | Field::Status
+            | Field::Sex
+            | Field::Race
+            | Field::Ethnicity
+            | Field::Eye
+            | Field::Hair
+            | Field::Skin
+    )
 }
 
 fn fmt_num(v: f64) -> String {
@@ -93,11 +123,19 @@ fn value(r: &Record, col: &Column, field: Field, nth: usize) -> Option<String> {
             .filter(|n| n.role != NameRole::Primary)
             .nth(nth)
             .map(|n| n.display()),
-        Field::Sex => r.sex.map(|v| encode(col, v.as_str(), v.ncic())),
-        Field::Race => r.race.map(|v| encode(col, v.as_str(), v.ncic())),
+        Field::Sex => r
+            .sex
+            .map(|v| encode_with(col, v.as_str(), v.ncic(), Some(v.niem()))),
+        Field::Race => r
+            .race
+            .map(|v| encode_with(col, v.as_str(), v.ncic(), Some(v.niem()))),
         Field::Ethnicity => r.ethnicity.map(|v| encode(col, v.as_str(), v.ncic())),
-        Field::Eye => r.eye.map(|v| encode(col, v.as_str(), v.ncic())),
-        Field::Hair => r.hair.map(|v| encode(col, v.as_str(), v.ncic())),
+        Field::Eye => r
+            .eye
+            .map(|v| encode_with(col, v.as_str(), v.ncic(), Some(v.niem()))),
+        Field::Hair => r
+            .hair
+            .map(|v| encode_with(col, v.as_str(), v.ncic(), Some(v.niem()))),
         Field::Skin => r.skin.map(|v| encode(col, v.as_str(), v.ncic())),
         Field::DateOfBirth => date(r.birth_dates.first().copied()),
         Field::LastContact => date(r.last_contact),
@@ -228,6 +266,16 @@ impl LayoutWriter {
             *i += 1;
             let Some(v) = v else { continue };
             let chars: Vec<char> = v.chars().collect();
+            if chars.len() > col.length && is_coded(field) {
+                lose(
+                    col.field.clone(),
+                    format!(
+                        "not written: `{v}` is longer than column {} ({} characters) and its codes have none shorter for it",
+                        col.name, col.length
+                    ),
+                );
+                continue;
+            }
             if chars.len() > col.length {
                 lose(
                     col.field.clone(),

@@ -53,7 +53,9 @@ pub enum EntryError {
     Empty,
     #[error("`{0}` is not a PFIF person, note or Atom entry")]
     UnknownElement(String),
-    #[error("entry is larger than the item limit of {limit} bytes")]
+    #[error(
+        "entry is larger than the item limit of {limit} bytes (in bytes, or in the memory its elements take)"
+    )]
     Oversize { limit: usize },
 }
 

@@ -87,6 +87,20 @@ impl<R: BufRead> Iterator for Entries<R> {
                     self.index += 1;
                     return Some(self.entry(child, index));
                 }
+                Chunk::Stray { raw, position } => {
+                    let index = self.index;
+                    self.index += 1;
+                    return Some(ReadItem::rejected(
+                        NAME,
+                        None,
+                        "text directly inside the root element, outside any entry: not read",
+                        Position {
+                            index: Some(index),
+                            ..position
+                        },
+                        raw,
+                    ));
+                }
                 Chunk::Oversize {
                     qname,
                     raw,
@@ -716,6 +730,12 @@ fn gmcn_case(
                 let given = attr(c, "given");
                 let family = attr(c, "family");
                 let full = text(c);
+                if given.is_none() && family.is_none() && full.is_none() {
+                    // A name with no given, family or text holds no name to keep (and nothing
+                    // a writer could write back: found by fuzzing).
+                    warnings.push("gmcn:name with no given, family or text: ignored".to_string());
+                    continue;
+                }
                 if script.as_deref() == Some("Latn") && !latin_taken {
                     latin_taken = true;
                     let l = primary.latin.get_or_insert_with(LatinName::default);

@@ -264,3 +264,23 @@ proptest::proptest! {
         let _ = PfifReader.read(Box::new(&bytes[..]), ReadContext::new("p")).count();
     }
 }
+
+#[test]
+fn a_placeholder_without_dates_is_written_with_a_reported_loss() {
+    // Found by fuzzing: an expiry placeholder with no source_date or entry_date read as an
+    // Expire transaction, which the writer wrote with both dates set to the time of writing
+    // and no loss reported, so it read back as a different transaction.
+    let placeholder = "<entry><pfif:person><pfif:person_record_id>p.org/1</pfif:person_record_id><pfif:expiry_date>2026-04-01T00:00:00Z</pfif:expiry_date></pfif:person></entry>".to_string();
+    let items = read(&feed(&[placeholder]));
+    let Item::Transaction(t) = &items[0].item else {
+        panic!("{items:?}")
+    };
+    let mut ctx = crate::format::WriteContext::new("p.org");
+    ctx.now = now();
+    let mut w = PfifWriter::new(ctx);
+    let mut out = Vec::new();
+    crate::format::Writer::begin(&mut w, &mut out).unwrap();
+    let losses = crate::format::Writer::transaction(&mut w, &mut out, t).unwrap();
+    let fields: Vec<&str> = losses.iter().map(|l| l.field.as_str()).collect();
+    assert_eq!(fields, ["source_updated_at", "entry_date"], "{losses:?}");
+}

@@ -159,7 +159,22 @@ impl PfifWriter {
         expiry: &DateTime<Utc>,
         source_date: Option<&DateTime<Utc>>,
         entry: Option<&str>,
+        l: &mut Losses,
     ) {
+        // PFIF requires both dates: one the record lacks is written as the time of writing,
+        // and reported (it reads back as a date the record did not have).
+        if source_date.is_none() {
+            l.add(
+                "source_updated_at",
+                "not set: source_date written as the time of writing",
+            );
+        }
+        if entry.is_none() {
+            l.add(
+                "entry_date",
+                "not set: entry_date written as the time of writing",
+            );
+        }
         let sd = source_date.copied().unwrap_or(self.ctx.now);
         entry_open(o, prid, prid, &self.ctx.sender, &sd);
         o.open("pfif:person").leaf("pfif:person_record_id", prid);
@@ -209,6 +224,14 @@ impl PfifWriter {
 
         // --- pfif:person ---
         o.open("pfif:person").leaf("pfif:person_record_id", &prid);
+        // PFIF requires an entry_date: one the record lacks is written as the time of writing
+        // and reported, as it reads back as a date the record did not have (found by fuzzing).
+        if entry_date(r).is_none() {
+            l.add(
+                "provenance.entry_date",
+                "not set: entry_date written as the time of writing",
+            );
+        }
         let ed = entry_date(r).unwrap_or(self.ctx.now);
         o.leaf("pfif:entry_date", &time(&ed));
         if let Some(e) = &r.expiry_date {
@@ -383,11 +406,20 @@ impl PfifWriter {
             );
         }
         for n in &gmcn_names {
+            // A further Latin name written with `script="Latn"` would be read back as the first
+            // name's Latin form (found by fuzzing); its script is left out where reading
+            // recomputes the same one.
+            let shown = n.display();
+            let script = n.script.as_deref().filter(|s| {
+                !(*s == "Latn"
+                    && !shown.trim().is_empty()
+                    && translit::detect_script(&shown) == "Latn")
+            });
             o.open_attrs(
                 "gmcn:name",
                 &[
                     ("xml:lang", n.lang.as_deref()),
-                    ("script", n.script.as_deref()),
+                    ("script", script),
                     ("given", n.given.as_deref()),
                     ("family", n.family.as_deref()),
                 ],
@@ -618,7 +650,14 @@ impl PfifWriter {
                     .iter()
                     .find(|e| e.format == NAME && e.key == "pfif:entry_date")
                     .map(|e| e.value.as_str());
-                self.placeholder(o, &prid, expiry_date, t.source_updated_at.as_ref(), entry);
+                self.placeholder(
+                    o,
+                    &prid,
+                    expiry_date,
+                    t.source_updated_at.as_ref(),
+                    entry,
+                    l,
+                );
                 return true;
             }
             Action::Modify { patch, full } => {
@@ -767,6 +806,7 @@ impl Writer for PfifWriter {
                 &expiry,
                 r.source_updated_at.as_ref(),
                 ed.as_deref(),
+                &mut l,
             );
         } else {
             self.person(&mut o, r, &mut l);

@@ -73,7 +73,9 @@ pub enum ReportError {
     UnknownElement(String),
     #[error("{field}: {reason}")]
     Malformed { field: String, reason: String },
-    #[error("report is larger than the item limit of {limit} bytes")]
+    #[error(
+        "report is larger than the item limit of {limit} bytes (in bytes, or in the memory its elements take)"
+    )]
     Oversize { limit: usize },
 }
 

@@ -71,6 +71,15 @@ impl<R: BufRead> Iterator for Reports<R> {
                     }
                 }
                 Chunk::Child(child) => {
+                    if child.node.is(CH_NS, "ExchangeHeader") && child.error.is_some() {
+                        // A header that cannot be read names no sender: the reports after it
+                        // are filed under the configured source or refused, never under a
+                        // sender read from a header with parts left out.
+                        self.sender = None;
+                        let index = self.index;
+                        self.index += 1;
+                        return Some(self.report(child, index));
+                    }
                     if child.node.is(CH_NS, "ExchangeHeader") {
                         self.sender = child
                             .node
@@ -82,6 +91,20 @@ impl<R: BufRead> Iterator for Reports<R> {
                     let index = self.index;
                     self.index += 1;
                     return Some(self.report(child, index));
+                }
+                Chunk::Stray { raw, position } => {
+                    let index = self.index;
+                    self.index += 1;
+                    return Some(ReadItem::rejected(
+                        NAME,
+                        None,
+                        "text directly inside the root element, outside any report: not read",
+                        Position {
+                            index: Some(index),
+                            ..position
+                        },
+                        raw,
+                    ));
                 }
                 Chunk::Oversize {
                     qname,

@@ -402,3 +402,64 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_header_that_cannot_be_read_is_rejected_and_names_no_sender() {
+    // Found while writing the fuzz invariants: a header holding an undeclared entity was used
+    // with the entity left out (`TX&x;-ME` read as sender `TX-ME`, a medical examiner).
+    let d = doc(&[missing("A", "")]).replace("TX-CLEARINGHOUSE", "TX&x;-ME");
+    let items = read(&d);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(reason(&items[0]).contains("&x;"), "{items:?}");
+    assert_eq!(items[0].position.index, Some(0));
+    assert!(items[0].raw.starts_with(b"<ch:ExchangeHeader>"));
+    assert!(reason(&items[1]).contains("no sender"), "{items:?}");
+    // with a configured source the reports still go through
+    let mut ctx = ReadContext::new("test");
+    ctx.source = Some("TX-CONFIGURED".into());
+    let items = read_with(d.as_bytes(), ctx);
+    assert_eq!(ids(&items), ["A"]);
+}
+
+#[test]
+fn characters_xml_cannot_carry_reject_their_element() {
+    // Found by fuzzing: a control character in the sender (`NCM\u{5}C-...`) was read into the
+    // record's source, and the writer then dropped it without a word. XML 1.0 allows neither
+    // the character nor a reference to it: the element holding one is rejected.
+    for bad in ["A\u{5}B", "A&#5;B", "A&#xFFFE;B", "A\u{FFFF}B"] {
+        let d = doc(&[missing(bad, ""), missing("G", "")]);
+        let items = read(&d);
+        assert_eq!(items.len(), 2, "{bad}: {items:?}");
+        assert!(
+            reason(&items[0]).contains("XML 1.0 does not allow"),
+            "{bad}: {items:?}"
+        );
+        assert_eq!(ids(&items), ["G"], "{bad}");
+        let d = doc(&[missing("A", "")]).replace("TX-CLEARINGHOUSE", &format!("TX{bad}"));
+        let items = read(&d);
+        assert!(
+            reason(&items[0]).contains("XML 1.0 does not allow"),
+            "{bad}: {items:?}"
+        );
+        assert!(reason(&items[1]).contains("no sender"), "{bad}: {items:?}");
+    }
+    let d = doc(&[missing("A", "").replace("<j:MissingPerson>", "<j:MissingPerson x=\"&#1;\">")]);
+    assert!(reason(&read(&d)[0]).contains("attribute value"));
+}
+
+#[test]
+fn text_between_reports_is_rejected_not_dropped() {
+    let d = doc(&[
+        missing("A", ""),
+        format!("Lina Haddad, 14{}", missing("B", "")),
+    ]);
+    let items = read(&d);
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(ids(&items), ["A", "B"]);
+    assert!(
+        reason(&items[1]).contains("outside any report"),
+        "{items:?}"
+    );
+    assert_eq!(items[1].raw, b"\nLina Haddad, 14");
+    assert_eq!(items[1].position.index, Some(1));
+}

@@ -4,13 +4,24 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use homeward_adapters::Limits;
+use homeward_store::{Store, StoreError};
+
+use crate::config::Config;
 
 pub mod bench;
 pub mod convert;
 pub mod crossmatch;
 pub mod evaluate;
+pub mod export;
 pub mod generate;
+pub mod import;
 pub mod input;
+pub mod keys;
+pub mod quarantine;
+pub mod records;
+pub mod stats;
+pub mod store;
 
 /// Exit code when `--strict` was given and something was rejected.
 pub const EXIT_REJECTED: u8 = 3;
@@ -19,14 +30,14 @@ pub const EXIT_REJECTED: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "homeward", version, about, long_about = None)]
 pub struct Cli {
-    /// The local store directory.
-    #[arg(
-        long,
-        global = true,
-        env = "HOMEWARD_DATA_DIR",
-        default_value = "./homeward-data"
-    )]
-    pub data_dir: PathBuf,
+    /// The local store directory [default: `[store] path` of the configuration, else
+    /// ./homeward-data].
+    #[arg(long, global = true, env = "HOMEWARD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The configuration file (TOML; see `gateway/src/config.rs`). Without it, defaults.
+    #[arg(long, global = true, env = "HOMEWARD_CONFIG")]
+    pub config: Option<PathBuf>,
 
     /// More log output (-v info, -vv debug). Logs go to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -40,6 +51,23 @@ pub struct Cli {
 pub enum Command {
     /// Convert a file from one format to another without touching the store.
     Convert(convert::ConvertArgs),
+    /// Import files or directories into the store.
+    Import(import::ImportArgs),
+    /// Write every stored record in a format.
+    Export(export::ExportArgs),
+    /// Show stored records and their history.
+    #[command(subcommand)]
+    Records(records::RecordsCommand),
+    /// List, show and reprocess refused input.
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineCommand),
+    /// Count records by kind, status and source, and quarantine.
+    Stats(stats::StatsArgs),
+    /// Maintain the store: check, dump, load, migrate between engines, change feed.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+    /// Generate or show this gateway's signing key and TLS certificate.
+    Keys(keys::KeysArgs),
     /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
     Crossmatch(crossmatch::CrossmatchArgs),
     /// The crossmatch's quality figures against a world's truth.
@@ -52,13 +80,67 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let env = Env::load(&cli)?;
     match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Import(args) => import::run(&env, args),
+        Command::Export(args) => export::run(&env, args),
+        Command::Records(cmd) => records::run(&env, cmd),
+        Command::Quarantine(cmd) => quarantine::run(&env, cmd),
+        Command::Stats(args) => stats::run(&env, args),
+        Command::Store(cmd) => store::run(&env, cmd),
+        Command::Keys(args) => keys::run(args),
         Command::Crossmatch(args) => crossmatch::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
     }
+}
+
+/// What every store command needs: the configuration and the data directory.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub config: Config,
+    pub data_dir: PathBuf,
+}
+
+impl Env {
+    /// Loads `--config` (defaults without it) and settles the data directory.
+    pub fn load(cli: &Cli) -> Result<Self, CliError> {
+        let config = match &cli.config {
+            Some(p) => {
+                Config::load(p).map_err(|e| CliError::failed("reading the configuration", e))?
+            }
+            None => Config::default(),
+        };
+        let data_dir = config.data_dir(cli.data_dir.as_deref());
+        Ok(Self { config, data_dir })
+    }
+
+    /// Opens the store of the configured engine in the data directory.
+    pub fn open_store(&self) -> Result<Store, CliError> {
+        Store::open(&self.data_dir, self.config.store.engine).map_err(|e| {
+            CliError::failed(
+                format!(
+                    "opening the {} store in {}",
+                    self.config.store.engine,
+                    self.data_dir.display()
+                ),
+                e,
+            )
+        })
+    }
+
+    /// Reader limits from the configuration.
+    pub fn limits(&self) -> Limits {
+        self.config.limits.limits()
+    }
+}
+
+/// A store error as a command failure, saying what was being done.
+pub(crate) fn store_err(context: impl Into<String>) -> impl FnOnce(StoreError) -> CliError {
+    let context = context.into();
+    move |e| CliError::failed(context, e)
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the level chosen by `-v`.

@@ -1,0 +1,119 @@
+//! `homeward export`: every stored record (or those of a kind or source) in a format.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use homeward_adapters::{Registry, WriteContext};
+use homeward_schemas::Kind;
+
+use super::{CliError, EXIT_REJECTED, Env, store_err};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Format to write (`ncic`, `xml`, `pfif`, ...).
+    #[arg(long)]
+    pub format: String,
+    /// Only records of this kind (`missing`, `unidentified`, `unclaimed`).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only records of this source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Output file (standard output when absent). Written whole or not at all.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Name written as the sender in document headers.
+    #[arg(long, default_value = "homeward")]
+    pub sender: String,
+    /// Exit with status 3 if anything could not be written exactly.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
+    let registry = Registry::builtin();
+    let format = registry.get(&args.format).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown format `{}` (known: {})",
+            args.format,
+            registry.names().join(", ")
+        ))
+    })?;
+    let kind = match &args.kind {
+        Some(k) => Some(Kind::from_name(k).ok_or_else(|| {
+            CliError::Usage(format!(
+                "unknown kind `{k}` (known: missing, unidentified, unclaimed)"
+            ))
+        })?),
+        None => None,
+    };
+    let store = env.open_store()?;
+    let records: Box<dyn Iterator<Item = _>> = match &args.source {
+        Some(s) => Box::new(store.records_of(s).map_err(store_err("reading records"))?),
+        None => Box::new(store.records().map_err(store_err("reading records"))?),
+    };
+
+    // To a file: a temporary file beside it, renamed into place when complete.
+    let (mut out, tmp): (Box<dyn Write>, Option<PathBuf>) = match &args.out {
+        Some(path) => {
+            let tmp = temp_path(path);
+            let f = std::fs::File::create(&tmp).map_err(|e| CliError::io(tmp.display(), e))?;
+            (Box::new(BufWriter::new(f)), Some(tmp))
+        }
+        None => (Box::new(BufWriter::new(std::io::stdout().lock())), None),
+    };
+    let werr = |e| CliError::failed(format!("writing {}", args.format), e);
+    let mut writer = format.writer(&WriteContext::new(&args.sender));
+    writer.begin(&mut out).map_err(werr)?;
+    let (mut n, mut losses) = (0u64, 0u64);
+    let mut stderr = std::io::stderr().lock();
+    for r in records {
+        let r = r.map_err(store_err("reading records"))?;
+        if kind.is_some_and(|k| k != r.kind) {
+            continue;
+        }
+        for l in writer.record(&mut out, &r).map_err(werr)? {
+            losses += 1;
+            let _ = writeln!(stderr, "not exact in {}: {l}", args.format);
+        }
+        n += 1;
+    }
+    writer.finish(&mut out).map_err(werr)?;
+    out.flush().map_err(|e| CliError::io("output", e))?;
+    drop(out);
+    if let (Some(tmp), Some(path)) = (tmp, &args.out) {
+        commit_temp(&tmp, path)?;
+    }
+    let _ = writeln!(
+        stderr,
+        "exported {n} records as {} ({losses} not exact)",
+        args.format
+    );
+    if args.strict && losses > 0 {
+        return Ok(ExitCode::from(EXIT_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A temporary file beside `path`, to be renamed onto it once complete.
+pub(crate) fn temp_path(path: &std::path::Path) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Syncs the temporary file `tmp` and renames it onto `path`.
+pub(crate) fn commit_temp(tmp: &std::path::Path, path: &std::path::Path) -> Result<(), CliError> {
+    std::fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .and_then(|_| std::fs::rename(tmp, path))
+        .map_err(|e| CliError::io(path.display(), e))
+}
