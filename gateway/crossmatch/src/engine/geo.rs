@@ -69,6 +69,49 @@ fn area_key(p: &Profile) -> Option<u64> {
 }
 
 impl GeoIndex {
+    /// An index of many records at once (sorted in parallel).
+    pub fn bulk<'a>(
+        records: impl rayon::iter::ParallelIterator<Item = (u32, &'a Profile)>,
+    ) -> Self {
+        use rayon::prelude::*;
+        type Unplaced = (u64, (u32, Summary));
+        let (mut placed, unplaced): (Vec<(Cell, Entry)>, Vec<Unplaced>) = records
+            .filter_map(|(id, p)| match p.place.geo {
+                Some(g) => Some(rayon::iter::Either::Left((
+                    cell_of(&g),
+                    Entry {
+                        birth: p.birth_mid().unwrap_or(f32::NAN),
+                        id,
+                        sex: sex_code(p),
+                        summary: p.summary(),
+                    },
+                ))),
+                None => area_key(p).map(|k| rayon::iter::Either::Right((k, (id, p.summary())))),
+            })
+            .partition_map(|x| x);
+        placed.par_sort_unstable_by(|(c1, e1), (c2, e2)| {
+            c1.cmp(c2)
+                .then(e1.sex.cmp(&e2.sex))
+                .then(e1.birth.total_cmp(&e2.birth))
+                .then(e1.id.cmp(&e2.id))
+        });
+        let mut index = GeoIndex::default();
+        for (c, e) in placed {
+            let lists = index.cells.entry(c).or_insert_with(|| {
+                let lon = if c.1 >= 180 { c.1 - 360 } else { c.1 };
+                index
+                    .populated
+                    .push((c, f32::from(c.0) + 0.5, f32::from(lon) + 0.5));
+                Default::default()
+            });
+            lists[usize::from(e.sex)].push(e);
+        }
+        for (k, x) in unplaced {
+            index.regions.entry(k).or_default().push(x);
+        }
+        index
+    }
+
     pub fn insert(&mut self, id: u32, p: &Profile) {
         match p.place.geo {
             Some(g) => {

@@ -249,16 +249,13 @@ impl Engine {
             })
             .reduce(Counts::default, Counts::merge);
         e.summaries = profiles.par_iter().map(Profile::summary).collect();
+        let with_slots = || profiles.par_iter().enumerate().map(|(i, p)| (i as u32, p));
+        e.geo_missing = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| p.is_missing()));
+        e.geo_found = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| !p.is_missing()));
         e.ids.reserve(profiles.len());
         e.slots.reserve(profiles.len());
         for (i, p) in profiles.into_iter().enumerate() {
-            let slot = i as u32;
-            if p.is_missing() {
-                e.geo_missing.insert(slot, &p);
-            } else {
-                e.geo_found.insert(slot, &p);
-            }
-            e.ids.insert(p.id.clone(), slot);
+            e.ids.insert(p.id.clone(), i as u32);
             e.slots.push(Some(p));
         }
         e
@@ -763,14 +760,18 @@ impl Engine {
             let me = own.unwrap_or(u32::MAX);
             let mut lists: Vec<(u32, &[Scored])> = vec![(me, &ranked)];
             lists.extend(linked.iter().map(|(s, r)| (*s, r.as_slice())));
-            // which of the best candidates are reports of one person
-            let mut top: Vec<u32> = lists
+            // which of the best candidates are reports of one person (the best K + 10: rows
+            // further down cannot reach the list)
+            let mut top: Vec<(u32, f32)> = lists
                 .iter()
-                .flat_map(|(_, l)| l.iter().map(|x| x.0))
+                .flat_map(|(_, l)| l.iter().map(|x| (x.0, x.1)))
                 .collect();
-            top.sort_unstable();
-            top.dedup();
-            let group = self.groups_among(&top);
+            top.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let mut slots: Vec<u32> = top.iter().map(|x| x.0).collect();
+            let mut seen = FxHashSet::default();
+            slots.retain(|s| seen.insert(*s));
+            slots.truncate(self.config.top_k + 10);
+            let group = self.groups_among(&slots);
             let person = |s: u32| group.get(&s).copied();
             for (i, r) in self
                 .merge_ranked(me, &lists, &person)
@@ -932,25 +933,36 @@ impl Engine {
             .iter()
             .map(|(s, r, _, _)| (*s, r.as_slice()))
             .collect();
-        for (s, r, n, e) in &ranked {
+        for (_, _, n, e) in &ranked {
             out.stats.identification_pairs_scored += n;
             out.stats.identification_pairs_estimated += e;
-            let Some(b) = self.slot(*s) else { continue };
-            // the records of one remains (or body) lend each other their evidence
-            let members: Vec<(u32, &[Scored])> = match number.get(s) {
-                Some(c) => clusters[*c as usize - 1]
-                    .iter()
-                    .filter_map(|m| lists.get(m).map(|l| (*m, *l)))
-                    .collect(),
-                None => vec![(*s, r.as_slice())],
-            };
-            let person = |a: u32| number.get(&a).copied();
-            for (i, r) in self
-                .merge_ranked(*s, &members, &person)
-                .into_iter()
-                .enumerate()
-            {
-                out.identifications.extend(self.ranked_candidate(&r, b, i));
+        }
+        // rows built in parallel, a chunk at a time (so the result is not held twice)
+        for chunk in ranked.chunks(2048) {
+            let rows: Vec<Vec<Candidate>> = chunk
+                .par_iter()
+                .map(|(s, r, _, _)| {
+                    let Some(b) = self.slot(*s) else {
+                        return Vec::new();
+                    };
+                    // the records of one remains (or body) lend each other their evidence
+                    let members: Vec<(u32, &[Scored])> = match number.get(s) {
+                        Some(c) => clusters[*c as usize - 1]
+                            .iter()
+                            .filter_map(|m| lists.get(m).map(|l| (*m, *l)))
+                            .collect(),
+                        None => vec![(*s, r.as_slice())],
+                    };
+                    let person = |a: u32| number.get(&a).copied();
+                    self.merge_ranked(*s, &members, &person)
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| self.ranked_candidate(&r, b, i))
+                        .collect()
+                })
+                .collect();
+            for r in rows {
+                out.identifications.extend(r);
             }
         }
         out
