@@ -102,7 +102,16 @@ pub fn run(args: CrossmatchArgs) -> Result<ExitCode, CliError> {
         top_k: args.top,
         ..Config::default()
     };
-    let engine = Engine::with_records(config, &loaded.records);
+    let Loaded {
+        records,
+        files,
+        transactions,
+        rejected,
+        ..
+    } = loaded;
+    let total = records.len();
+    // the records are consumed as their profiles are built
+    let engine = Engine::from_records(config, records);
     let matches = engine.run();
     let matched = started.elapsed() - read;
     let rows = match &args.out {
@@ -119,16 +128,16 @@ pub fn run(args: CrossmatchArgs) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::io("standard output", e))?
         }
     };
-    let closed = loaded.records.len() - engine.len();
+    let closed = total - engine.len();
     eprintln!(
         "{} files: {} records ({} closed, not proposed), {} transactions, {} rejected; \
          {} same-person links in {} clusters, {} possible identifications for {} records; \
          {rows} rows; read {:.2}s, matched {:.2}s",
-        loaded.files,
-        loaded.records.len(),
+        files,
+        total,
         closed,
-        loaded.transactions,
-        loaded.rejected,
+        transactions,
+        rejected,
         matches.same_person.len(),
         matches.clusters.len(),
         matches.identifications.len(),

@@ -58,12 +58,12 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::failed(p.display().to_string(), e))?
     } else {
         let loaded = crossmatch::load(&args.inputs, &args.format)?;
-        let engine = Engine::with_records(
+        let engine = Engine::from_records(
             Config {
                 top_k: args.top,
                 ..Config::default()
             },
-            &loaded.records,
+            loaded.records,
         );
         let m = engine.run();
         let mut buf: Vec<u8> = Vec::new();
