@@ -9,8 +9,12 @@ use homeward_store::{Store, StoreError};
 
 use crate::config::Config;
 
+pub mod bench;
 pub mod convert;
+pub mod crossmatch;
+pub mod evaluate;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod input;
 pub mod keys;
@@ -72,6 +76,14 @@ pub enum Command {
     /// The evidence log: verify it offline, or show its entries.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    Crossmatch(crossmatch::CrossmatchArgs),
+    /// The crossmatch's quality figures against a world's truth.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Write a deterministic synthetic world in every wire format, with its truth.
+    Generate(generate::GenerateArgs),
+    /// Measure (figures for the docs).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
@@ -88,6 +100,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Keys(args) => keys::run(args),
         Command::Serve(args) => serve::run(&env, args),
         Command::Log(cmd) => log::run(&env, cmd),
+        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
