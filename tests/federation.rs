@@ -50,7 +50,7 @@ const AGENCY_WITHHOLDS: [FieldGroup; 4] = [
     FieldGroup::FreeText,
 ];
 /// What the partner abroad withholds from the hub.
-const INTL_WITHHOLDS: [FieldGroup; 2] = [FieldGroup::Contact, FieldGroup::ExactLocation];
+const INTL_WITHHOLDS: [FieldGroup; 2] = [FieldGroup::Contact, FieldGroup::Photos];
 
 fn homeward(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_homeward"))
@@ -313,6 +313,111 @@ async fn assert_refused(
     assert_eq!(footprint(hub), before, "{code}: nothing applied");
 }
 
+/// A place with coordinates.
+fn place(city: &str, region: &str, country: &str, lat: f64, lon: f64) -> homeward_schemas::Place {
+    homeward_schemas::Place {
+        city: Some(city.into()),
+        region: Some(region.into()),
+        country: Some(country.into()),
+        lat: Some(lat),
+        lon: Some(lon),
+        ..homeward_schemas::Place::default()
+    }
+}
+
+fn named(given: &str, middle: Option<&str>, family: &str) -> homeward_schemas::Name {
+    homeward_schemas::Name {
+        given: Some(given.into()),
+        middle: middle.map(str::to_string),
+        family: Some(family.into()),
+        ..homeward_schemas::Name::default()
+    }
+}
+
+/// People whose records only meet at the hub: a girl reported missing in Texas and, by the
+/// partner abroad, in Mexico (the same person); and a man reported missing in Mexico whose
+/// remains were found in Texas (a possible identification). Returns (agency records, partner
+/// records).
+fn cross_border_cases() -> (Vec<Record>, Vec<Record>) {
+    use homeward_schemas::units::Range;
+    use homeward_schemas::{AgeRange, EyeColor, HairColor, Mark, MarkKind, Sex, Side};
+    let mut girl_tx = Record::new(Kind::Missing, ORI, "M000000500");
+    girl_tx.agency.ori = Some(ORI.into());
+    girl_tx.agency.country = Some("US".into());
+    girl_tx.names = vec![named("MARIA", Some("ELENA"), "LOPEZ")];
+    girl_tx.sex = Some(Sex::Female);
+    girl_tx.birth_dates = vec!["2013-05-03".parse().unwrap()];
+    girl_tx.height_cm = Some(Range::exact(140.0));
+    girl_tx.weight_kg = Some(Range::exact(35.0));
+    girl_tx.eye = Some(EyeColor::Brown);
+    girl_tx.hair = Some(HairColor::Black);
+    girl_tx.last_contact = Some("2026-01-10".parse().unwrap());
+    girl_tx.last_seen = Some(place("EL PASO", "US-TX", "US", 31.76, -106.49));
+
+    let mut girl_mx = Record::new(Kind::Missing, "intl.example.org", "intl.example.org/p.77");
+    girl_mx.agency.country = Some("MX".into());
+    girl_mx.names = vec![named("María", Some("Elena"), "López")];
+    girl_mx.sex = Some(Sex::Female);
+    girl_mx.birth_dates = vec!["2013-05-03".parse().unwrap()];
+    girl_mx.height_cm = Some(Range::exact(141.0));
+    girl_mx.last_contact = Some("2026-01-11".parse().unwrap());
+    girl_mx.last_seen = Some(place("Ciudad Juárez", "MX-CHH", "MX", 31.69, -106.42));
+
+    let mut man_mx = Record::new(Kind::Missing, "intl.example.org", "intl.example.org/p.78");
+    man_mx.agency.country = Some("MX".into());
+    man_mx.names = vec![named("Juan", Some("Carlos"), "Pérez")];
+    man_mx.sex = Some(Sex::Male);
+    man_mx.birth_dates = vec!["1985-02-14".parse().unwrap()];
+    man_mx.height_cm = Some(Range::exact(178.0));
+    man_mx.weight_kg = Some(Range::exact(80.0));
+    man_mx.marks = vec![Mark {
+        kind: MarkKind::Tattoo,
+        side: Some(Side::Left),
+        part: "ARM".into(),
+        text: Some("ROSE".into()),
+    }];
+    man_mx.last_contact = Some("2025-06-01".parse().unwrap());
+    man_mx.last_seen = Some(place("Ciudad Juárez", "MX-CHH", "MX", 31.69, -106.42));
+
+    let mut remains_tx = Record::new(Kind::Unidentified, ORI, "U000000501");
+    remains_tx.agency.ori = Some(ORI.into());
+    remains_tx.agency.country = Some("US".into());
+    remains_tx.sex = Some(Sex::Male);
+    remains_tx.age = Some(AgeRange {
+        min: 35,
+        max: 45,
+        as_of: None,
+    });
+    remains_tx.height_cm = Range::new(176.0, 182.0);
+    remains_tx.marks = vec![Mark {
+        kind: MarkKind::Tattoo,
+        side: Some(Side::Left),
+        part: "ARM".into(),
+        text: Some("ROSE".into()),
+    }];
+    remains_tx.found_date = Some("2025-11-20".parse().unwrap());
+    remains_tx.found_place = Some(place("EL PASO", "US-TX", "US", 31.80, -106.40));
+    (vec![girl_tx, remains_tx], vec![girl_mx, man_mx])
+}
+
+/// The hub's crossmatch: a change-feed consumer indexing every changed record, as the store
+/// integration does, then the candidates of `ids`.
+fn hub_crossmatch(store: &Store, ids: &[&RecordId]) -> Vec<homeward_crossmatch::Candidate> {
+    let mut engine = homeward_crossmatch::Engine::new(homeward_crossmatch::Config::default());
+    let feed = store.consumer("crossmatch").unwrap();
+    loop {
+        let batch = feed.next_batch(500).unwrap();
+        let Some(last) = batch.last() else { break };
+        for c in &batch {
+            if let Some(r) = store.get(&c.record).unwrap() {
+                engine.upsert(&r);
+            }
+        }
+        feed.ack(last.seq).unwrap();
+    }
+    ids.iter().flat_map(|id| engine.candidates(id)).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_gateways_exchange_sign_refuse_and_log() {
     let tmp = tempfile::tempdir().unwrap();
@@ -356,7 +461,7 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
         ),
     );
     // the partner abroad shares its missing persons with the hub, minus contact details and
-    // exact places
+    // photos
     let mut hub_at_intl = hub.as_partner(PartnerRole::Hub);
     hub_at_intl.share.kinds = vec![Kind::Missing];
     hub_at_intl.share.withhold = INTL_WITHHOLDS.to_vec();
@@ -378,10 +483,13 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     unclaimed.kind = Kind::Unclaimed;
     unclaimed.id = RecordId::new(ORI, "U000000031");
     agency_records.push(unclaimed.clone());
+    let (cases_tx, cases_mx) = cross_border_cases();
+    agency_records.extend(cases_tx.iter().cloned());
     import(s.store(), &agency_records, "agency-extract.json");
     s.notify_changed();
     let mut intl_records = synthetic_records("intl.example.org", 8);
     intl_records.retain(|r| r.kind == Kind::Missing);
+    intl_records.extend(cases_mx.iter().cloned());
     import(i.store(), &intl_records, "intl-feed.xml");
 
     let shared: Vec<&Record> = agency_records
@@ -403,17 +511,21 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
         withhold(&mut expected, &AGENCY_WITHHOLDS);
         // exactly the configured fields are withheld, everything else arrives as sent
         assert_eq!(comparable(at_hub.clone()), expected, "{}", r.id);
-        assert!(at_agency.dental.is_some() && at_hub.dental.is_none());
-        assert!(at_agency.fingerprint_class.is_some() && at_hub.fingerprint_class.is_none());
-        assert!(!at_agency.texts.is_empty() && at_hub.texts.is_empty());
-        assert!(!at_hub.names.is_empty() && !at_hub.marks.is_empty());
-        assert_eq!(at_hub.photos, at_agency.photos);
         let origin = &h.store().history(&r.id).unwrap()[0]
             .input
             .clone()
             .unwrap()
             .origin;
         assert!(origin.name().starts_with("state.example/"), "{origin}");
+        if cases_tx.iter().any(|c| c.id == r.id) {
+            continue;
+        }
+        // the synthetic records have every withheld field filled in
+        assert!(at_agency.dental.is_some() && at_hub.dental.is_none());
+        assert!(at_agency.fingerprint_class.is_some() && at_hub.fingerprint_class.is_none());
+        assert!(!at_agency.texts.is_empty() && at_hub.texts.is_empty());
+        assert!(!at_hub.names.is_empty() && !at_hub.marks.is_empty());
+        assert_eq!(at_hub.photos, at_agency.photos);
     }
     assert!(get(&h, &unclaimed.id).is_none(), "unclaimed is not shared");
     for r in &intl_records {
@@ -421,8 +533,7 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
         withhold(&mut expected, &INTL_WITHHOLDS);
         let at_hub = comparable(get(&h, &r.id).unwrap());
         assert_eq!(at_hub, expected, "{}", r.id);
-        assert!(at_hub.last_seen.as_ref().unwrap().lat.is_none());
-        assert!(at_hub.provenance.author_email.is_none());
+        assert!(at_hub.photos.is_empty() && at_hub.provenance.author_email.is_none());
     }
 
     // the hub relays the agency's missing children to the partner abroad, and does not send
@@ -444,6 +555,39 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     for r in &intl_records {
         assert_eq!(get(&i, &r.id).unwrap().version, 1, "no echo: {}", r.id);
     }
+
+    // === crossmatched at the hub: the girl reported on both sides of the border is one
+    // person; the remains found in Texas may be the man reported missing in Mexico ===
+    let (girl_tx, remains_tx) = (&cases_tx[0].id, &cases_tx[1].id);
+    let (girl_mx, man_mx) = (&cases_mx[0].id, &cases_mx[1].id);
+    let proposed = hub_crossmatch(h.store(), &[girl_tx, remains_tx]);
+    let same = proposed
+        .iter()
+        .find(|c| c.relation == homeward_crossmatch::Relation::SamePerson)
+        .expect("a same-person link at the hub");
+    let mut pair = [&same.left, &same.right];
+    pair.sort();
+    let mut expected = [girl_tx, girl_mx];
+    expected.sort();
+    assert_eq!(pair, expected, "{proposed:?}");
+    assert!(same.score >= 14.0, "{same:?}");
+    let best = proposed
+        .iter()
+        .find(|c| {
+            c.relation == homeward_crossmatch::Relation::PossibleIdentification
+                && c.right == *remains_tx
+                && c.rank == 1
+        })
+        .unwrap_or_else(|| panic!("no identification for the remains: {proposed:#?}"));
+    assert_eq!(&best.left, man_mx, "{proposed:?}");
+    // neither pair exists at either end alone
+    let at_agency = hub_crossmatch(s.store(), &[girl_tx, remains_tx]);
+    assert!(
+        !at_agency
+            .iter()
+            .any(|c| c.left == *man_mx || c.right == *man_mx || c.left == *girl_mx),
+        "{at_agency:?}"
+    );
 
     // === receipts verify ===
     let sent: Vec<EvidenceEntry> = entries_since(&s, 0)
