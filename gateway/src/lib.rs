@@ -1,6 +1,9 @@
 //! The Homeward gateway: command line, pipeline and service.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod jobs;
+pub mod operations;
 pub mod pipeline;

@@ -9,6 +9,7 @@ use homeward_store::{Store, StoreError};
 
 use crate::config::Config;
 
+pub mod config;
 pub mod convert;
 pub mod export;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod quarantine;
 pub mod records;
 pub mod stats;
+pub mod status;
 pub mod store;
 
 /// Exit code when `--strict` was given and something was rejected.
@@ -64,13 +66,37 @@ pub enum Command {
     Store(store::StoreCommand),
     /// Generate or show this gateway's signing key and TLS certificate.
     Keys(keys::KeysArgs),
+    /// Check a configuration file.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Jobs, partners, quarantine and store of a running gateway (through its admin API).
+    Status(status::StatusArgs),
+    /// Administer a running gateway through its admin API: reload, run a job, reprocess
+    /// quarantine, read the audit log; or make an admin token.
+    #[command(subcommand)]
+    Admin(status::AdminCommand),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    // Commands that read a configuration themselves, or none.
+    let command = match cli.command {
+        Command::Config(cmd) => return config::run(cmd),
+        Command::Admin(status::AdminCommand::Token { name }) => {
+            return status::run_admin(
+                &Env {
+                    config: Config::default(),
+                    data_dir: PathBuf::new(),
+                },
+                status::AdminCommand::Token { name },
+            );
+        }
+        other => other,
+    };
+    let cli = Cli { command, ..cli };
     let env = Env::load(&cli)?;
     match cli.command {
-        Command::Convert(args) => convert::run(args),
+        Command::Convert(args) => convert::run(args, env.registry()),
         Command::Import(args) => import::run(&env, args),
         Command::Export(args) => export::run(&env, args),
         Command::Records(cmd) => records::run(&env, cmd),
@@ -78,6 +104,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Stats(args) => stats::run(&env, args),
         Command::Store(cmd) => store::run(&env, cmd),
         Command::Keys(args) => keys::run(args),
+        Command::Config(cmd) => config::run(cmd),
+        Command::Status(args) => status::run_status(&env, args),
+        Command::Admin(cmd) => status::run_admin(&env, cmd),
     }
 }
 
@@ -118,6 +147,11 @@ impl Env {
     /// Reader limits from the configuration.
     pub fn limits(&self) -> Limits {
         self.config.limits.limits()
+    }
+
+    /// The formats: built-in ones and the configuration's layouts.
+    pub fn registry(&self) -> homeward_adapters::Registry {
+        self.config.registry()
     }
 }
 

@@ -15,6 +15,9 @@
 //! | `qdone/{id}` | a quarantine item resolved by reprocessing ([`ResolvedQuarantine`](crate::ResolvedQuarantine)) |
 //! | `chg/{seq}` | one change-feed entry ([`Change`](crate::Change)) |
 //! | `cur/{consumer}` | a consumer's cursor: the last sequence number it has processed |
+//! | `meta/aseq` | last audit-log entry number |
+//! | `aud/{seq}` | one audit-log entry ([`AuditEntry`](crate::AuditEntry)): an administrative action |
+//! | `job/{id}` | a scheduled job's saved state (the gateway's JSON: a pull cursor, the last run) |
 
 use homeward_schemas::RecordId;
 
@@ -27,6 +30,9 @@ pub(crate) const QUAR: &str = "q/";
 pub(crate) const QUAR_DONE: &str = "qdone/";
 pub(crate) const CHG: &str = "chg/";
 pub(crate) const CUR: &str = "cur/";
+pub(crate) const META_ASEQ: &str = "meta/aseq";
+pub(crate) const AUD: &str = "aud/";
+pub(crate) const JOB: &str = "job/";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {
@@ -84,6 +90,14 @@ pub(crate) fn chg(seq: u64) -> String {
 
 pub(crate) fn cur(consumer: &str) -> String {
     format!("{CUR}{consumer}")
+}
+
+pub(crate) fn aud(seq: u64) -> String {
+    format!("{AUD}{seq:016x}")
+}
+
+pub(crate) fn job(id: &str) -> String {
+    format!("{JOB}{id}")
 }
 
 #[cfg(test)]
