@@ -102,7 +102,11 @@ impl Jobs {
         if let Ok(mut c) = jobs.inner.configs.write() {
             *c = config.jobs.clone();
         }
-        let watcher = tokio::spawn(watch_changes(jobs.clone(), env.clone()));
+        let watcher = tokio::spawn(watch_changes(
+            jobs.clone(),
+            env.clone(),
+            jobs.inner.shutdown.subscribe(),
+        ));
         if let Ok(mut w) = jobs.inner.watcher.lock() {
             *w = Some(watcher);
         }
@@ -141,7 +145,7 @@ impl Jobs {
     pub async fn reload(&self, config: &Config, env: JobEnv) -> Result<(), JobsError> {
         let old = self.inner.generation.lock().ok().and_then(|mut g| g.take());
         if let Some(old) = old {
-            let _ = old.stop.send(true);
+            let _ = old.stop.send_replace(true);
             let _ = old.task.await;
         }
         let generation = self.build(config, &env)?;
@@ -226,10 +230,10 @@ impl Jobs {
 
     /// Stops the jobs: no new runs; runs in progress finish their current item and return.
     pub async fn shutdown(&self) {
-        let _ = self.inner.shutdown.send(true);
+        let _ = self.inner.shutdown.send_replace(true);
         let old = self.inner.generation.lock().ok().and_then(|mut g| g.take());
         if let Some(old) = old {
-            let _ = old.stop.send(true);
+            let _ = old.stop.send_replace(true);
             let _ = old.task.await;
         }
         let watcher = self.inner.watcher.lock().ok().and_then(|mut w| w.take());
@@ -380,8 +384,7 @@ impl Job for Instrumented {
 }
 
 /// Wakes on-change jobs when the change feed moves.
-async fn watch_changes(jobs: Jobs, env: JobEnv) {
-    let mut shutdown = jobs.inner.shutdown.subscribe();
+async fn watch_changes(jobs: Jobs, env: JobEnv, mut shutdown: watch::Receiver<bool>) {
     let store = env.store.clone();
     let mut last = {
         let s = store.clone();
