@@ -28,14 +28,23 @@ pub enum ClientError {
     Timeout { addr: SocketAddr, secs: u64 },
 }
 
-/// An answer: status, and body.
+/// An answer: status, headers and body.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: Bytes,
 }
 
 impl Answer {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_slice(&self.body)
     }
@@ -91,6 +100,28 @@ impl AdminClient {
 
     /// One request on a fresh connection.
     pub async fn call(&self, method: &str, path: &str, body: Bytes) -> Result<Answer, ClientError> {
+        self.request(method, path, body, &[]).await
+    }
+
+    /// A request with one more header (e.g. `x-correlation-id`).
+    pub async fn call_with_header(
+        &self,
+        method: &str,
+        path: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<Answer, ClientError> {
+        self.request(method, path, Bytes::new(), &[(name, value)])
+            .await
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Bytes,
+        extra: &[(&str, &str)],
+    ) -> Result<Answer, ClientError> {
         let addr = self.addr;
         let fut = async {
             let http = |message: String| ClientError::Http { addr, message };
@@ -112,12 +143,25 @@ impl AdminClient {
             if let Some(t) = &self.token {
                 req = req.header(AUTHORIZATION, format!("Bearer {t}"));
             }
+            for (n, v) in extra {
+                req = req.header(*n, *v);
+            }
             let req = req.body(Full::new(body)).map_err(|e| http(e.to_string()))?;
             let resp = sender
                 .send_request(req)
                 .await
                 .map_err(|e| http(e.to_string()))?;
             let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
             let body = resp
                 .into_body()
                 .collect()
@@ -125,7 +169,11 @@ impl AdminClient {
                 .map_err(|e| http(e.to_string()))?
                 .to_bytes();
             driver.abort();
-            Ok(Answer { status, body })
+            Ok(Answer {
+                status,
+                headers,
+                body,
+            })
         };
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(r) => r,
