@@ -397,7 +397,7 @@ async fn reprocess_one(ops: &Arc<Operations>, id: u64) -> ApiResult<Reprocessed>
         let current = store_call(ops, move |s| s.get(&current_id))
             .await?
             .unwrap_or(w.record);
-        if let Err(e) = link.push(partner, vec![current]).await {
+        if let Err(e) = link.push_records(partner, vec![current]).await {
             return Ok(Reprocessed::StillRefused {
                 id,
                 reason: format!("pushed again (job {job}): {e}"),

@@ -407,9 +407,8 @@ type ShapeError = (Option<std::ops::Range<usize>>, String, String);
 fn shape<T: serde::de::DeserializeOwned>(
     root: &Spanned<DeTable<'_>>,
 ) -> (Option<T>, Kept, Vec<ShapeError>) {
-    match T::deserialize(Deserializer::from(root.clone())) {
-        Ok(c) => return (Some(c), Kept::default(), Vec::new()),
-        Err(_) => {}
+    if let Ok(c) = T::deserialize(Deserializer::from(root.clone())) {
+        return (Some(c), Kept::default(), Vec::new());
     }
     let mut errors: Vec<ShapeError> = Vec::new();
     let mut filtered = DeTable::new();
@@ -643,10 +642,10 @@ fn shape_fix(message: &str) -> Option<String> {
         let f = ticks.first().copied().unwrap_or("");
         return Some(format!("add `{f} = ...` to this table"));
     }
-    if message.starts_with("invalid type") {
-        if let Some(exp) = message.split("expected ").nth(1) {
-            return Some(format!("write {exp} here"));
-        }
+    if message.starts_with("invalid type")
+        && let Some(exp) = message.split("expected ").nth(1)
+    {
+        return Some(format!("write {exp} here"));
     }
     None
 }

@@ -39,7 +39,7 @@ use crate::admin::metrics::Metrics;
 use crate::admin::partners::PartnerActivity;
 
 pub use config::{Direction, Feed, JobConfig, TransportKind};
-pub use link::{LinkError, MemoryPartner, PartnerLink, Pulled, Pushed, PushedItem};
+pub use link::{LinkError, MemoryLink, MemoryPartner, PartnerLink, PullDone, PushDone};
 pub use runtime::Jobs;
 
 /// What jobs work with.

@@ -1,28 +1,21 @@
-//! Pull jobs: pages of a partner's change feed (or its PFIF feed) into the store.
+//! Pull jobs: a partner's change feed (or PFIF feed) into the store, on the job's schedule.
 //!
-//! Each page is applied through the pipeline (durably, items the store refuses go to
-//! quarantine), and only then is the page's next cursor saved in the job's state: a crash
-//! between the two pulls the page again, which changes nothing (the store recognises what it
-//! has). A partner that does not answer is retried with the job's policy; after the last
-//! attempt the run ends as failed with the cursor where it was, and the next run resumes
-//! there — nothing is skipped. A page the partner serves but this gateway refuses (a bad
-//! signature, a record the partner may not send) also ends the run: the cursor cannot move
-//! past a page that was not taken, so the job keeps failing, visibly, until it is fixed.
+//! The link applies each page with its cursor in one commit (a crash re-reads at most the
+//! page in flight, which changes nothing). A partner that does not answer is retried with the
+//! job's policy; after the last attempt the run ends as failed and the next run resumes from
+//! the kept cursor — nothing is skipped. A page this gateway refuses (a bad signature, a
+//! record the partner may not send) also ends the run: the cursor cannot move past a page
+//! that was not taken, so the job keeps failing, visibly (status, metrics), until the partner
+//! or the registry is fixed. Items the store refuses within a taken page go to quarantine.
 
 use std::fmt::Write as _;
 
 use chrono::Utc;
 use homeward_ops::{Job, JobFuture, RunContext, RunOutcome};
-use homeward_store::{InputContext, Origin};
 
 use super::config::JobConfig;
-use super::state::JobState;
-use super::{JobEnv, Tried, attempt, blocking, stopping};
+use super::{JobEnv, Tried, attempt};
 use crate::admin::partners::{Direction, Exchange};
-use crate::pipeline::{ImportSummary, Pipeline};
-
-/// Pages pulled in one run at most (a run does not go on forever behind a busy partner).
-pub const MAX_PAGES_PER_RUN: usize = 1000;
 
 /// Pulls from a partner.
 pub struct Pull {
@@ -41,148 +34,78 @@ impl Job for Pull {
 async fn run(job: JobConfig, env: JobEnv, ctx: RunContext) -> RunOutcome {
     let Some(link) = env.link.clone() else {
         return RunOutcome::failed(
-            "this gateway has no partner link (no identity or partners configured)",
+            "this gateway has no partner link (no [gateway], identity or partners configured)",
         );
     };
     let partner = job.partner.clone().unwrap_or_default();
-    let id = job.id.clone();
-    let store = env.store.clone();
-    let mut state = match blocking(move || JobState::load(&store, &id)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return RunOutcome::failed(format!("reading the job's cursor: {e}")),
-        Err(e) => return RunOutcome::failed(e),
-    };
-    let mut total = ImportSummary::default();
-    let mut pages = 0usize;
     let feed = job.feed();
-    let limit = job.batch_size();
-    loop {
-        if stopping(&ctx) || pages >= MAX_PAGES_PER_RUN {
-            break;
+    let got = attempt(&job.retry, &ctx, |_n| {
+        let (link, partner) = (link.clone(), partner.clone());
+        async move {
+            link.pull_once(&partner, feed).await.map_err(|e| {
+                let r = e.retriable;
+                (e, r)
+            })
         }
-        let cursor = state.cursor.clone();
-        let got = attempt(&job.retry, &ctx, |_n| {
-            let (link, partner, cursor) = (link.clone(), partner.clone(), cursor.clone());
-            async move {
-                link.pull(&partner, feed, cursor, limit).await.map_err(|e| {
-                    let r = e.retriable;
-                    (e, r)
-                })
+    })
+    .await;
+    match got {
+        Ok(done) => {
+            let refused = done.rejected;
+            env.partners.record(
+                &partner,
+                Exchange {
+                    at: Utc::now(),
+                    direction: Direction::Pull,
+                    ok: true,
+                    records: done.accepted,
+                    detail: format!(
+                        "job {}: {} page(s), {} item(s)",
+                        job.id, done.pages, done.items
+                    ),
+                },
+                refused,
+                (refused > 0).then(|| format!("{refused} pulled item(s) refused (in quarantine)")),
+            );
+            env.metrics.inc(
+                "homeward_pull_items_total",
+                "Items pulled from partners.",
+                &[("job", &job.id), ("partner", &partner)],
+                done.items as f64,
+            );
+            let mut s = format!(
+                "{} page(s) from {partner}: {} item(s), {} new or changed, {} unchanged",
+                done.pages, done.items, done.accepted, done.unchanged
+            );
+            if refused > 0 {
+                let _ = write!(s, ", {refused} refused (in quarantine)");
             }
-        })
-        .await;
-        let page = match got {
-            Ok(p) => p,
-            Err(Tried::Stopped) => break,
-            Err(Tried::GaveUp(e, n)) => {
-                let refused = !e.retriable;
-                let why = if refused {
-                    format!("{partner} refused: {e}")
-                } else {
-                    format!("{partner} unreachable after {n} attempt(s): {e}")
-                };
-                env.partners.record(
-                    &partner,
-                    Exchange {
-                        at: Utc::now(),
-                        direction: Direction::Pull,
-                        ok: false,
-                        records: 0,
-                        detail: format!("job {}: {why}", job.id),
-                    },
-                    u64::from(refused),
-                    refused.then(|| why.clone()),
-                );
-                let mut s = format!("{pages} page(s) taken");
-                if total.read > 0 {
-                    let _ = write!(s, " ({total})");
-                }
-                let _ = write!(
-                    s,
-                    ", then {why}; resumes from cursor {}",
-                    state.cursor.as_deref().unwrap_or("(start)")
-                );
-                let mut out = RunOutcome::failed(s);
-                out.items = total.read;
-                out.failed_items = total.rejected;
-                return out;
-            }
-        };
-        // Apply the page, durably, before the cursor moves.
-        let items = page.items;
-        let n_items = items.len() as u64;
-        let input = InputContext {
-            origin: Origin::Exchange(page.exchange_id.clone()),
-            format: page.format.clone(),
-            source: None,
-            received_at: Utc::now(),
-        };
-        let applied = attempt(&job.retry, &ctx, |_n| {
-            let (env, items, input) = (env.clone(), items.clone(), input.clone());
-            async move {
-                let r = blocking(move || {
-                    Pipeline::new(&env.store, env.batch_items).run(items, &input, |_| Ok(()))
-                })
-                .await;
-                match r {
-                    Ok(Ok(s)) => Ok(s),
-                    Ok(Err(e)) => Err((e.to_string(), true)),
-                    Err(e) => Err((e, true)),
-                }
-            }
-        })
-        .await;
-        let summary = match applied {
-            Ok(s) => s,
-            Err(Tried::Stopped) => break,
-            Err(Tried::GaveUp(e, n)) => {
-                return RunOutcome::failed(format!(
-                    "{pages} page(s) taken, then the store failed {n} time(s): {e}; the page will be pulled again"
-                ));
-            }
-        };
-        state.cursor = Some(page.next_cursor.clone());
-        let (store, id, st) = (env.store.clone(), job.id.clone(), state.clone());
-        match blocking(move || st.save(&store, &id)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return RunOutcome::failed(format!("saving the cursor: {e}")),
-            Err(e) => return RunOutcome::failed(e),
+            RunOutcome::ok(s, done.items, refused)
         }
-        pages += 1;
-        total.merge(&summary);
-        env.partners.record(
-            &partner,
-            Exchange {
-                at: Utc::now(),
-                direction: Direction::Pull,
-                ok: true,
-                records: summary.accepted(),
-                detail: format!(
-                    "job {}: page {} ({n_items} items)",
-                    job.id, page.exchange_id
-                ),
-            },
-            summary.rejected,
-            (summary.rejected > 0).then(|| {
+        Err(Tried::Stopped) => RunOutcome::failed("stopped by shutdown; the next run resumes"),
+        Err(Tried::GaveUp(e, n)) => {
+            let refused = !e.retriable;
+            let why = if refused {
                 format!(
-                    "{} item(s) of page {} refused (in quarantine)",
-                    summary.rejected, page.exchange_id
+                    "{partner} answered{}: {e}",
+                    e.status.map(|s| format!(" {s}")).unwrap_or_default()
                 )
-            }),
-        );
-        env.metrics.inc(
-            "homeward_pull_pages_total",
-            "Pages pulled from partners.",
-            &[("job", &job.id), ("partner", &partner)],
-            1.0,
-        );
-        if !page.more || n_items == 0 {
-            break;
+            } else {
+                format!("{partner} unreachable after {n} attempt(s): {e}")
+            };
+            env.partners.record(
+                &partner,
+                Exchange {
+                    at: Utc::now(),
+                    direction: Direction::Pull,
+                    ok: false,
+                    records: 0,
+                    detail: format!("job {}: {why}", job.id),
+                },
+                u64::from(refused),
+                refused.then(|| why.clone()),
+            );
+            RunOutcome::failed(format!("{why}; the next run resumes from the kept cursor"))
         }
     }
-    let mut s = format!("{pages} page(s) from {partner}");
-    if total.read > 0 {
-        let _ = write!(s, ": {total}");
-    }
-    RunOutcome::ok(s, total.read, total.rejected)
 }

@@ -1,27 +1,27 @@
-//! Push jobs: the store's change feed to a partner.
+//! Push jobs: the store's change feed to a partner, on a schedule or on change.
 //!
-//! The job reads the changes after its cursor (consumer `job:<id>`), pushes the records they
-//! touched as they now stand, and moves the cursor only after the partner's receipt. A
+//! The link sends what changed after the partner's cursor (as the records now stand, through
+//! the sharing policy) and moves the cursor only after the partner's signed receipt. A
 //! partner that does not answer is retried with the job's policy; after the last attempt the
-//! run ends with the cursor where it was, and the next run sends the same records again
-//! (the partner answers `unchanged` for what it already took: nothing is lost or doubled).
+//! run ends with the cursor where it was, and the next run sends the same changes again (the
+//! partner answers `unchanged` for what it already took: nothing is lost or doubled).
 //!
-//! A batch the partner refuses for good (4xx) is split in halves until the refused records
-//! are found; each of those is kept in this gateway's quarantine (a canonical item whose
-//! origin is `push job <id> to <partner>`, with the partner's reason) and the rest go
-//! through: one poison record never blocks the feed. Reprocessing such an item through the
-//! admin API pushes the record again.
+//! A batch the partner refuses for good (a 4xx: a record it may not receive, one it cannot
+//! read) is pushed again one change at a time to find the change it refuses. That change's
+//! record is kept in this gateway's quarantine (a canonical item whose origin is
+//! `push job <id> to <partner>`, with the partner's reason), the cursor moves past it, and the
+//! rest goes through: one poison record never blocks the feed. Reprocessing the item through
+//! the admin API sends the record again as it then stands.
 
 use std::fmt::Write as _;
 
 use chrono::Utc;
 use homeward_adapters::{Position, ReadItem};
 use homeward_ops::{Job, JobFuture, RunContext, RunOutcome};
-use homeward_schemas::Record;
-use homeward_store::{CANONICAL_FORMAT, InputContext, Origin, Outcome};
+use homeward_store::{CANONICAL_FORMAT, InputContext, Origin};
 
 use super::config::JobConfig;
-use super::link::{LinkError, PushedItem};
+use super::link::{LinkError, PartnerLink, PushDone};
 use super::{JobEnv, Tried, attempt, blocking, stopping};
 use crate::admin::partners::{Direction, Exchange};
 
@@ -39,11 +39,6 @@ impl Job for Push {
     }
 }
 
-/// The cursor name of a push job on the change feed.
-pub fn consumer_name(job: &str) -> String {
-    format!("job:{job}")
-}
-
 /// The quarantine origin of records a partner refused for good.
 pub fn quarantine_origin(job: &str, partner: &str) -> String {
     format!("push job {job} to {partner}")
@@ -56,104 +51,114 @@ pub fn parse_quarantine_origin(origin: &str) -> Option<(&str, &str)> {
     Some((job, partner))
 }
 
+/// Push calls in one run at most (a run ends; the next goes on).
+const MAX_CALLS: usize = 10_000;
+
 #[derive(Default)]
 struct Counts {
+    items: u64,
     accepted: u64,
     unchanged: u64,
     rejected_there: u64,
     quarantined: u64,
-    withheld: u64,
-    pushes: u64,
+    exchanges: u64,
+}
+
+impl Counts {
+    fn add(&mut self, d: &PushDone) {
+        self.items += d.items;
+        self.accepted += d.accepted;
+        self.unchanged += d.unchanged;
+        self.rejected_there += d.rejected;
+        if d.items > 0 {
+            self.exchanges += 1;
+        }
+    }
+}
+
+enum Step {
+    Done(PushDone),
+    Stop(RunOutcome),
+    Refused(LinkError),
+}
+
+async fn once(
+    job: &JobConfig,
+    ctx: &RunContext,
+    link: &dyn PartnerLink,
+    partner: &str,
+    max: usize,
+) -> Step {
+    let tried = attempt(&job.retry, ctx, |_n| async move {
+        link.push_once(partner, max).await.map_err(|e| {
+            let r = e.retriable;
+            (e, r)
+        })
+    })
+    .await;
+    match tried {
+        Ok(d) => Step::Done(d),
+        Err(Tried::Stopped) => Step::Stop(RunOutcome::failed(
+            "stopped by shutdown; the next run sends the rest",
+        )),
+        Err(Tried::GaveUp(e, n)) if e.retriable => Step::Stop(RunOutcome::failed(format!(
+            "{partner} unreachable after {n} attempt(s): {e}; the cursor stays, the next run sends the rest"
+        ))),
+        Err(Tried::GaveUp(e, _)) => Step::Refused(e),
+    }
 }
 
 async fn run(job: JobConfig, env: JobEnv, ctx: RunContext) -> RunOutcome {
-    if env.link.is_none() {
+    let Some(link) = env.link.clone() else {
         return RunOutcome::failed(
-            "this gateway has no partner link (no identity or partners configured)",
+            "this gateway has no partner link (no [gateway], identity or partners configured)",
         );
-    }
+    };
     let partner = job.partner.clone().unwrap_or_default();
-    let consumer = consumer_name(&job.id);
     let mut counts = Counts::default();
-    let mut batches = 0u64;
-    loop {
-        if stopping(&ctx) {
-            break;
+    let mut calls = 0;
+    let mut single = false;
+    let outcome = loop {
+        if stopping(&ctx) || calls >= MAX_CALLS {
+            break None;
         }
-        let (store, consumer2, limit) = (env.store.clone(), consumer.clone(), job.batch_size());
-        let next = blocking(move || -> Result<_, String> {
-            let feed = store.consumer(&consumer2).map_err(|e| e.to_string())?;
-            let changes = feed.next_batch(limit).map_err(|e| e.to_string())?;
-            let mut ids = Vec::new();
-            for c in &changes {
-                if !ids.contains(&c.record) {
-                    ids.push(c.record.clone());
+        calls += 1;
+        let max = if single { 1 } else { job.batch_size() };
+        match once(&job, &ctx, &*link, &partner, max).await {
+            Step::Done(d) => {
+                counts.add(&d);
+                if d.changes == 0 {
+                    break None;
                 }
+                // Back to whole batches once the refused change is passed.
+                single = false;
             }
-            let mut records = Vec::new();
-            for id in &ids {
-                if let Some(r) = store.get(id).map_err(|e| e.to_string())? {
-                    records.push(r);
+            Step::Stop(o) => break Some(o),
+            Step::Refused(e) if !single => {
+                tracing::warn!(job = %job.id, %partner, error = %e, "batch refused for good; looking for the refused change");
+                single = true;
+            }
+            Step::Refused(e) => match set_aside(&job, &env, &*link, &partner, &e).await {
+                Ok(()) => {
+                    counts.quarantined += 1;
+                    single = false;
                 }
-            }
-            Ok((changes.last().map(|c| c.seq), records))
-        })
-        .await;
-        let (last, records) = match next {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) | Err(e) => {
-                return RunOutcome::failed(format!("reading the change feed: {e}"));
-            }
-        };
-        let Some(last) = last else { break };
-        match push_all(&job, &env, &ctx, &partner, records, &mut counts).await {
-            Ok(()) => {}
-            Err(Stop::Shutdown) => break,
-            Err(Stop::Unreachable(why)) => {
-                env.partners.record(
-                    &partner,
-                    Exchange {
-                        at: Utc::now(),
-                        direction: Direction::Push,
-                        ok: false,
-                        records: 0,
-                        detail: format!("job {}: {why}", job.id),
-                    },
-                    0,
-                    None,
-                );
-                return RunOutcome {
-                    ok: false,
-                    summary: format!(
-                        "{} record(s) taken by {partner} in {batches} batch(es), then {why}; the rest is sent next run",
-                        counts.accepted + counts.unchanged
-                    ),
-                    items: counts.accepted + counts.unchanged,
-                    failed_items: counts.quarantined,
-                };
-            }
-            Err(Stop::Store(why)) => {
-                return RunOutcome::failed(format!("the store failed: {why}"));
-            }
+                Err(why) => break Some(RunOutcome::failed(why)),
+            },
         }
-        let (store, consumer2) = (env.store.clone(), consumer.clone());
-        let acked = blocking(move || {
-            store
-                .consumer(&consumer2)
-                .and_then(|f| f.ack(last))
-                .map_err(|e| e.to_string())
-        })
-        .await;
-        if let Ok(Err(e)) | Err(e) = acked {
-            return RunOutcome::failed(format!("moving the cursor: {e}"));
+    };
+    record_activity(&job, &env, &partner, &counts, outcome.as_ref());
+    if let Some(mut o) = outcome {
+        o.items = counts.items;
+        o.failed_items = counts.quarantined;
+        if counts.items > 0 {
+            o.summary = format!("{} item(s) sent, then {}", counts.items, o.summary);
         }
-        batches += 1;
+        return o;
     }
     let mut s = format!(
-        "{} record(s) to {partner}: {} accepted, {} unchanged",
-        counts.accepted + counts.unchanged + counts.rejected_there,
-        counts.accepted,
-        counts.unchanged
+        "{} item(s) to {partner} in {} exchange(s): {} accepted, {} unchanged",
+        counts.items, counts.exchanges, counts.accepted, counts.unchanged
     );
     if counts.rejected_there > 0 {
         let _ = write!(s, ", {} refused by the partner", counts.rejected_there);
@@ -161,171 +166,119 @@ async fn run(job: JobConfig, env: JobEnv, ctx: RunContext) -> RunOutcome {
     if counts.quarantined > 0 {
         let _ = write!(
             s,
-            ", {} refused for good (in quarantine)",
+            ", {} record(s) refused for good (in quarantine)",
             counts.quarantined
         );
     }
-    if counts.withheld > 0 {
-        let _ = write!(s, ", {} withheld by the sharing policy", counts.withheld);
-    }
-    RunOutcome::ok(
-        s,
-        counts.accepted + counts.unchanged + counts.rejected_there,
-        counts.quarantined + counts.rejected_there,
-    )
+    RunOutcome::ok(s, counts.items, counts.quarantined + counts.rejected_there)
 }
 
-enum Stop {
-    Shutdown,
-    Unreachable(String),
-    Store(String),
-}
-
-/// Pushes `records`, splitting batches the partner refuses for good down to the records it
-/// refuses, which go to quarantine.
-async fn push_all(
-    job: &JobConfig,
-    env: &JobEnv,
-    ctx: &RunContext,
-    partner: &str,
-    records: Vec<Record>,
-    counts: &mut Counts,
-) -> Result<(), Stop> {
-    let Some(link) = env.link.clone() else {
-        return Err(Stop::Unreachable("no partner link".into()));
-    };
-    let mut stack = vec![records];
-    while let Some(chunk) = stack.pop() {
-        if chunk.is_empty() {
-            continue;
-        }
-        if stopping(ctx) {
-            return Err(Stop::Shutdown);
-        }
-        let n = chunk.len();
-        let tried = attempt(&job.retry, ctx, |_n| {
-            let (link, partner, chunk) = (link.clone(), partner.to_string(), chunk.clone());
-            async move {
-                link.push(&partner, chunk).await.map_err(|e| {
-                    let r = e.retriable;
-                    (e, r)
-                })
-            }
-        })
-        .await;
-        match tried {
-            Ok(pushed) => {
-                counts.pushes += 1;
-                counts.withheld += pushed.withheld as u64;
-                let mut taken = 0;
-                let mut refused_reason = None;
-                let mut refused = 0;
-                for it in &pushed.items {
-                    match it {
-                        PushedItem::Accepted(_) => {
-                            counts.accepted += 1;
-                            taken += 1;
-                        }
-                        PushedItem::Unchanged(_) => counts.unchanged += 1,
-                        PushedItem::Rejected(id, why) => {
-                            counts.rejected_there += 1;
-                            refused += 1;
-                            refused_reason = Some(format!("{id}: {why}"));
-                        }
-                    }
-                }
-                env.partners.record(
-                    partner,
-                    Exchange {
-                        at: Utc::now(),
-                        direction: Direction::Push,
-                        ok: true,
-                        records: taken,
-                        detail: format!(
-                            "job {}: exchange {} ({n} records)",
-                            job.id, pushed.exchange_id
-                        ),
-                    },
-                    refused,
-                    refused_reason,
-                );
-                env.metrics.inc(
-                    "homeward_push_records_total",
-                    "Records pushed to partners and taken (accepted or unchanged).",
-                    &[("job", &job.id), ("partner", partner)],
-                    (pushed.items.len() as u64 - refused) as f64,
-                );
-            }
-            Err(Tried::Stopped) => return Err(Stop::Shutdown),
-            Err(Tried::GaveUp(e, attempts)) if e.retriable => {
-                return Err(Stop::Unreachable(format!(
-                    "{partner} unreachable after {attempts} attempt(s): {e}"
-                )));
-            }
-            Err(Tried::GaveUp(e, _)) => {
-                if n > 1 {
-                    let mut left = chunk;
-                    let right = left.split_off(n / 2);
-                    stack.push(right);
-                    stack.push(left);
-                    continue;
-                }
-                let Some(record) = chunk.into_iter().next() else {
-                    continue;
-                };
-                quarantine(job, env, partner, record, &e).await?;
-                counts.quarantined += 1;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Keeps a record the partner refused for good in quarantine, with its reason.
-async fn quarantine(
+fn record_activity(
     job: &JobConfig,
     env: &JobEnv,
     partner: &str,
-    record: Record,
-    e: &LinkError,
-) -> Result<(), Stop> {
-    let reason = format!(
-        "{partner} refused {}{}: {}",
-        record.id,
-        e.status.map(|s| format!(" ({s})")).unwrap_or_default(),
-        e.message
-    );
+    c: &Counts,
+    failed: Option<&RunOutcome>,
+) {
+    if c.items == 0 && failed.is_none() {
+        return;
+    }
     env.partners.record(
         partner,
         Exchange {
             at: Utc::now(),
             direction: Direction::Push,
-            ok: false,
-            records: 0,
-            detail: format!("job {}: {reason}", job.id),
+            ok: failed.is_none(),
+            records: c.accepted,
+            detail: match failed {
+                Some(o) => format!("job {}: {}", job.id, o.summary),
+                None => format!("job {}: {} item(s) sent", job.id, c.items),
+            },
         },
-        1,
-        Some(reason.clone()),
+        c.rejected_there + c.quarantined,
+        (c.quarantined > 0).then(|| {
+            format!(
+                "{} record(s) refused for good, in quarantine",
+                c.quarantined
+            )
+        }),
     );
-    let raw = serde_json::to_vec(&serde_json::json!({ "record": record }))
-        .map_err(|e| Stop::Store(e.to_string()))?;
-    let item = ReadItem::rejected(CANONICAL_FORMAT, None, reason, Position::default(), raw);
-    let input = InputContext {
-        origin: Origin::Internal(quarantine_origin(&job.id, partner)),
-        format: CANONICAL_FORMAT.to_string(),
-        source: Some(record.id.source.clone()),
-        received_at: Utc::now(),
-    };
+    env.metrics.inc(
+        "homeward_push_items_total",
+        "Items pushed to partners (receipt in).",
+        &[("job", &job.id), ("partner", partner)],
+        c.items as f64,
+    );
+}
+
+/// The change after the partner's cursor was refused for good on its own: its record goes to
+/// quarantine with the reason, and the cursor moves past it.
+async fn set_aside(
+    job: &JobConfig,
+    env: &JobEnv,
+    link: &dyn PartnerLink,
+    partner: &str,
+    e: &LinkError,
+) -> Result<(), String> {
+    let consumer = link.push_consumer(partner);
+    let origin = quarantine_origin(&job.id, partner);
+    let reason_head = format!(
+        "{partner} refused{}: {}",
+        e.status.map(|s| format!(" ({s})")).unwrap_or_default(),
+        e.message
+    );
     let store = env.store.clone();
-    let out = blocking(move || store.apply_one(&item, &input)).await;
-    match out {
-        Ok(Ok(o)) => {
-            if let Outcome::Rejected { quarantine, .. } = o.outcome {
-                tracing::warn!(job = %job.id, partner, quarantine, "record refused for good by the partner, kept in quarantine");
+    let quarantined = blocking(
+        move || -> Result<Option<String>, homeward_store::StoreError> {
+            let cursor = store.cursor(&consumer)?;
+            let Some(change) = store.changes_after(cursor, 1)?.into_iter().next() else {
+                return Ok(None);
+            };
+            if let Some(record) = store.get(&change.record)? {
+                let raw = serde_json::to_vec(&serde_json::json!({ "record": record }))
+                    .map_err(|e| homeward_store::StoreError::Invalid(e.to_string()))?;
+                let item = ReadItem::rejected(
+                    CANONICAL_FORMAT,
+                    None,
+                    format!(
+                        "{reason_head} (record {}, change {})",
+                        record.id, change.seq
+                    ),
+                    Position::default(),
+                    raw,
+                );
+                let input = InputContext {
+                    origin: Origin::Internal(origin),
+                    format: CANONICAL_FORMAT.to_string(),
+                    source: Some(record.id.source.clone()),
+                    received_at: Utc::now(),
+                };
+                store.apply_one(&item, &input)?;
             }
+            store.set_cursor(&consumer, change.seq)?;
+            Ok(Some(change.record.to_string()))
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("setting a refused record aside: {e}"))?;
+    match quarantined {
+        Some(id) => {
+            tracing::warn!(job = %job.id, partner, record = %id, "record refused for good by the partner, kept in quarantine");
+            env.partners.record(
+                partner,
+                Exchange {
+                    at: Utc::now(),
+                    direction: Direction::Push,
+                    ok: false,
+                    records: 0,
+                    detail: format!("job {}: {id} refused, in quarantine", job.id),
+                },
+                0,
+                Some(format!("{id}: {}", e.message)),
+            );
             Ok(())
         }
-        Ok(Err(e)) => Err(Stop::Store(e.to_string())),
-        Err(e) => Err(Stop::Store(e)),
+        None => Err(format!("{partner} refused: {e}")),
     }
 }
