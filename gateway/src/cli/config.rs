@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::CliError;
-use crate::config::check::{Severity, check_file};
+use crate::config::check::{Severity, check_file_with};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -22,13 +22,21 @@ pub enum ConfigCommand {
         /// Print the problems as JSON (one array).
         #[arg(long)]
         json: bool,
+        /// Check the file alone: do not look at the paths, token and layout files, or CA
+        /// files it names (for a configuration written for another machine).
+        #[arg(long)]
+        no_files: bool,
     },
 }
 
 pub fn run(cmd: ConfigCommand) -> Result<ExitCode, CliError> {
     match cmd {
-        ConfigCommand::Check { file, json } => {
-            let result = check_file(&file);
+        ConfigCommand::Check {
+            file,
+            json,
+            no_files,
+        } => {
+            let result = check_file_with(&file, !no_files);
             let report = result.report;
             let mut out = std::io::stdout().lock();
             let io = |e| CliError::io("standard output", e);

@@ -199,6 +199,13 @@ pub struct FileReport {
 /// Reads and checks the configuration file at `path` (relative paths in it are read from its
 /// directory; the file system is looked at).
 pub fn check_file(path: &Path) -> FileReport {
+    check_file_with(path, true)
+}
+
+/// [`check_file`], optionally without looking at anything but the file itself (for a
+/// configuration written for another machine: its paths, token and layout files, partners'
+/// CA files are not read).
+pub fn check_file_with(path: &Path, filesystem: bool) -> FileReport {
     match std::fs::read_to_string(path) {
         Err(e) => FileReport {
             report: Report {
@@ -222,7 +229,7 @@ pub fn check_file(path: &Path) -> FileReport {
             };
             let ctx = CheckContext {
                 base_dir,
-                filesystem: true,
+                filesystem,
             };
             FileReport {
                 report: check_text(&text, Some(path), &ctx),
@@ -601,29 +608,35 @@ impl<'a> LineIndex<'a> {
 
 fn syntax_fix(message: &str) -> Option<String> {
     let m = message.to_ascii_lowercase();
-    Some(if m.contains("quoted") {
-        "put text values in double quotes: key = \"value\"".into()
-    } else if m.contains("duplicate key") || m.contains("duplicate") {
-        "each key once per table: remove or rename the second one".into()
+    let fix = if m.contains("quoted")
+        || m.starts_with("invalid boolean")
+        || m.starts_with("invalid integer")
+        || m.starts_with("invalid float")
+    {
+        "put text values in double quotes: key = \"value\""
+    } else if m.contains("invalid basic string") || m.contains("invalid literal string") {
+        "close the string with a quote on the same line (\"\"\" for text over several lines)"
+    } else if m.contains("duplicate") {
+        "each key once per table: remove or rename the second one"
     } else if m.contains("unclosed") {
-        "close the bracket or quote opened here".into()
+        "close the bracket or quote opened here"
     } else if m.contains("comma") {
-        "separate array elements with commas: [\"a\", \"b\"]".into()
+        "separate array elements with commas: [\"a\", \"b\"]"
     } else {
-        return Some("see https://toml.io/en/v1.0.0 for the syntax".into());
-    })
+        "see https://toml.io/en/v1.0.0 for the syntax"
+    };
+    Some(fix.to_string())
 }
 
 /// A suggestion for a serde error message.
 fn shape_fix(message: &str) -> Option<String> {
     let ticks: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    if let Some(rest) = message.strip_prefix("unknown field ") {
+    if message.starts_with("unknown field ") {
         let found = ticks.first().copied().unwrap_or("");
         let expected: Vec<&str> = ticks.iter().skip(1).copied().collect();
         if let Some(near) = closest(found, &expected) {
             return Some(format!("did you mean `{near}`? (or remove `{found}`)"));
         }
-        let _ = rest;
         return Some(if expected.is_empty() {
             format!("remove `{found}`: this table takes no keys")
         } else {

@@ -283,7 +283,15 @@ pub fn check(cfg: &Config, ctx: &CheckContext, p: &mut Problems) {
                     (Some(f), dir) => {
                         let auto_ok = dir == Direction::In && f == "auto";
                         if !auto_ok && !formats.iter().any(|n| n == f) {
-                            unknown_format(p, at("format"), f, &formats, dir == Direction::In);
+                            if !ctx.filesystem && !cfg.layout_files.is_empty() {
+                                p.warning(
+                                    at("format"),
+                                    format!("format `{f}` is not built in; it may be a layout of layout_files, which were not read"),
+                                    None,
+                                );
+                            } else {
+                                unknown_format(p, at("format"), f, &formats, dir == Direction::In);
+                            }
                         }
                     }
                 }
