@@ -9,9 +9,13 @@ use homeward_store::{Store, StoreError};
 
 use crate::config::Config;
 
+pub mod bench;
 pub mod config;
 pub mod convert;
+pub mod crossmatch;
+pub mod evaluate;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod input;
 pub mod keys;
@@ -75,6 +79,14 @@ pub enum Command {
     /// quarantine, read the audit log; or make an admin token.
     #[command(subcommand)]
     Admin(status::AdminCommand),
+    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    Crossmatch(crossmatch::CrossmatchArgs),
+    /// The crossmatch's quality figures against a world's truth.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Write a deterministic synthetic world in every wire format, with its truth.
+    Generate(generate::GenerateArgs),
+    /// Measure (figures for the docs).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
@@ -107,6 +119,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Config(cmd) => config::run(cmd),
         Command::Status(args) => status::run_status(&env, args),
         Command::Admin(cmd) => status::run_admin(&env, cmd),
+        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
