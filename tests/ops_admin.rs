@@ -216,6 +216,27 @@ async fn reload_applies_a_good_configuration_and_refuses_a_bad_one() {
     assert!(wait_until(10, || outbox.exists()).await);
     assert_eq!(gw.post("/v1/jobs/nope/run").await.status, 404);
 
+    // A configuration can be checked without applying it (for editors).
+    let c = gw
+        .client()
+        .call(
+            "POST",
+            "/v1/config/check",
+            bytes::Bytes::from("[[jobs]]\nid = \"x\"\ntransport = \"file_drop\"\ndir = \"d\"\nformat = \"ncic\"\nschedule = \"61 * * * * *\"\n"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, 422);
+    let v = c.json().unwrap();
+    let err = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["severity"] == "error")
+        .unwrap();
+    assert_eq!(err["line"], 6, "{v:#}");
+    assert_eq!(err["path"], "jobs[0].schedule");
+
     // Changing what needs a restart is refused too.
     ops::write_config(
         gw.dir.path(),

@@ -699,6 +699,51 @@ pub async fn reload(State(ops): Ops) -> Response {
     }
 }
 
+// === configuration ===
+
+/// `POST /v1/config/check` with a configuration as the body: every problem, as `homeward
+/// config check` reports them (paths read from the running configuration's directory). For
+/// editors (the web console) that show problems next to the field before saving.
+pub async fn config_check(State(ops): Ops, body: String) -> Response {
+    let base = ops
+        .config()
+        .base_dir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let report = blocking(move || {
+        crate::config::check::check_text(
+            &body,
+            None,
+            &crate::config::check::CheckContext {
+                base_dir: base,
+                filesystem: true,
+            },
+        )
+    })
+    .await;
+    match report {
+        Ok(r) => {
+            let errors = r.errors();
+            let status = if errors == 0 {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            noted(
+                (
+                    status,
+                    Json(
+                        serde_json::json!({"ok": errors == 0, "errors": errors, "problems": r.problems}),
+                    ),
+                ),
+                Some("configuration (check only)".into()),
+                format!("{errors} error(s)"),
+            )
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
 // === audit ===
 
 #[derive(Deserialize)]

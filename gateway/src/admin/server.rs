@@ -105,6 +105,7 @@ pub fn router(ops: Arc<Operations>) -> Router {
         .route("/v1/records/show", get(routes::record_show))
         .route("/v1/records/history", get(routes::record_history))
         .route("/v1/reload", post(routes::reload))
+        .route("/v1/config/check", post(routes::config_check))
         .route("/v1/audit", get(routes::audit))
         .fallback(routes::fallback)
         .layer(middleware::from_fn_with_state(ops.clone(), guard))
