@@ -14,13 +14,16 @@
 //!
 //! Every section and key is optional; unknown keys are refused (a misspelt key must not be
 //! silently ignored). Other parts of the gateway add their own sections here, each with its
-//! type and checks in its own module: `[admin]` (`admin/config.rs`), `[[jobs]]`
-//! (`jobs/config.rs`), `[[layouts]]` and `layout_files` (`config/layouts.rs`), `[[partners]]`
-//! (the exchange crate's registry). [`check`] reads a file as a whole and reports every
-//! problem with its line (`homeward config check FILE`).
+//! type and checks in its own module: the running gateway's `[gateway]`, `[listen]`,
+//! `[identity]`, `[exchange]` and `[federation]` (`service/config.rs`, `docs/federation.md`),
+//! `[admin]` (`admin/config.rs`), `[[jobs]]` (`jobs/config.rs`), `[[layouts]]` and
+//! `layout_files` (`config/layouts.rs`), `[[partners]]` (the exchange crate's registry).
+//! [`check`] reads a file as a whole and reports every problem with its line (`homeward
+//! config check FILE`).
 
 pub mod check;
 pub mod layouts;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,9 @@ use serde::Deserialize;
 
 use crate::admin::config::AdminConfig;
 use crate::jobs::config::JobConfig;
+use crate::service::config::{
+    ExchangeSection, FederationSection, GatewaySection, IdentitySection, ListenSection,
+};
 use check::{CheckContext, Problems};
 
 /// The whole configuration file.
@@ -44,6 +50,21 @@ pub struct Config {
     /// Size limits the format readers enforce.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[gateway]`: this gateway's id and name (needed by `homeward serve`).
+    #[serde(default)]
+    pub gateway: Option<GatewaySection>,
+    /// `[listen]`: the partner API's address (needed by `homeward serve`).
+    #[serde(default)]
+    pub listen: Option<ListenSection>,
+    /// `[identity]`: where this gateway's keys are.
+    #[serde(default)]
+    pub identity: IdentitySection,
+    /// `[exchange]`: protocol limits and retries.
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+    /// `[federation]`: pushes and pulls the gateway runs on its own.
+    #[serde(default)]
+    pub federation: FederationSection,
     /// The administration API (absent: none).
     #[serde(default)]
     pub admin: Option<AdminConfig>,
@@ -63,7 +84,9 @@ pub struct Config {
     /// Layouts read from `layout_files` when the file was loaded.
     #[serde(skip)]
     pub file_layouts: Vec<LayoutSpec>,
-    /// The directory of the configuration file (relative paths are read from here).
+    /// The directory of the configuration file (relative paths in `[identity]`, `[admin]`,
+    /// jobs, layout files and partners' `tls.ca_file` are relative to it); `None` when not read
+    /// from a file.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
 }
@@ -193,12 +216,23 @@ impl Config {
         }
     }
 
-    /// A path from the configuration, resolved against the configuration file's directory.
-    pub fn resolve(&self, p: &Path) -> PathBuf {
-        match &self.base_dir {
-            Some(b) if p.is_relative() => b.join(p),
-            _ => p.to_path_buf(),
+    /// The directory relative paths are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        self.base_dir.as_deref().unwrap_or(Path::new("."))
+    }
+
+    /// `path` resolved against [`Config::base_dir`].
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir().join(path)
         }
+    }
+
+    /// The directory of this gateway's keys (`[identity] dir`, default `keys`), resolved.
+    pub fn identity_dir(&self) -> PathBuf {
+        self.resolve(self.identity.dir.as_deref().unwrap_or(Path::new("keys")))
     }
 
     /// Every declared layout: inline `[[layouts]]`, then those of `layout_files`.
@@ -267,6 +301,7 @@ pub(crate) fn check_semantics(cfg: &mut Config, ctx: &CheckContext, p: &mut Prob
     }
     layouts::check(cfg, ctx, p);
     check_partners(cfg, ctx, p);
+    service::check(cfg, ctx, p);
     crate::admin::config::check(cfg, ctx, p);
     crate::jobs::config::check(cfg, ctx, p);
 }

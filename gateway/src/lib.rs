@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod federation;
 pub mod jobs;
 pub mod operations;
 pub mod pipeline;
+pub mod service;

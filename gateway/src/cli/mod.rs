@@ -19,8 +19,10 @@ pub mod generate;
 pub mod import;
 pub mod input;
 pub mod keys;
+pub mod log;
 pub mod quarantine;
 pub mod records;
+pub mod serve;
 pub mod stats;
 pub mod status;
 pub mod store;
@@ -87,6 +89,12 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Measure (figures for the docs).
     Bench(bench::BenchArgs),
+    /// Run the gateway: the partner API (mutual TLS) and the pushes and pulls of
+    /// `[federation]`, until SIGTERM or SIGINT. Needs --config.
+    Serve(serve::ServeArgs),
+    /// The evidence log: verify it offline, or show its entries.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 /// Runs a parsed command line.
@@ -123,6 +131,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::run(&env, args),
+        Command::Log(cmd) => log::run(&env, cmd),
     }
 }
 

@@ -28,6 +28,7 @@ mod check;
 mod dump;
 pub mod engine;
 mod error;
+pub mod federation;
 mod feed;
 mod jobstate;
 mod keys;
@@ -47,6 +48,7 @@ pub use check::CheckReport;
 pub use dump::DUMP_FORMAT;
 pub use engine::{Engine, EngineKind, RedbEngine, SledEngine, Snapshot, WriteBatch};
 pub use error::{EngineError, StoreError};
+pub use federation::{FederationWrites, ReceivedMark, SharedMark};
 pub use feed::Consumer;
 pub use lifecycle::content_digest;
 pub use model::{
