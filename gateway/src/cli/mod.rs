@@ -13,6 +13,7 @@ pub mod bench;
 pub mod config;
 pub mod convert;
 pub mod crossmatch;
+pub mod demo;
 pub mod evaluate;
 pub mod export;
 pub mod generate;
@@ -89,6 +90,10 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Measure (figures for the docs).
     Bench(bench::BenchArgs),
+    /// Three gateways on loopback — a state agency, a national hub, a partner abroad — fed a
+    /// generated world: they sync for a short while, then what moved, what was refused and
+    /// the hub's best identification candidates are printed. Needs nothing but this binary.
+    Demo(demo::DemoArgs),
     /// Run the gateway: the partner API (mutual TLS) and the pushes and pulls of
     /// `[federation]`, until SIGTERM or SIGINT. Needs --config.
     Serve(serve::ServeArgs),
@@ -102,11 +107,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     // Commands that read a configuration themselves, or none.
     let command = match cli.command {
         Command::Config(cmd) => return config::run(cmd),
+        Command::Demo(args) => return demo::run_demo(args),
         Command::Admin(status::AdminCommand::Token { name }) => {
             return status::run_admin(
                 &Env {
                     config: Config::default(),
                     data_dir: PathBuf::new(),
+                    config_path: None,
                 },
                 status::AdminCommand::Token { name },
             );
@@ -131,6 +138,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Demo(args) => demo::run_demo(args),
         Command::Serve(args) => serve::run(&env, args),
         Command::Log(cmd) => log::run(&env, cmd),
     }
@@ -141,6 +149,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 pub struct Env {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// The configuration file, when one was given (`serve` reloads it).
+    pub config_path: Option<PathBuf>,
 }
 
 impl Env {
@@ -153,7 +163,11 @@ impl Env {
             None => Config::default(),
         };
         let data_dir = config.data_dir(cli.data_dir.as_deref());
-        Ok(Self { config, data_dir })
+        Ok(Self {
+            config,
+            data_dir,
+            config_path: cli.config.clone(),
+        })
     }
 
     /// Opens the store of the configured engine in the data directory.
@@ -187,11 +201,12 @@ pub(crate) fn store_err(context: impl Into<String>) -> impl FnOnce(StoreError) -
     move |e| CliError::failed(context, e)
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the level chosen by `-v`.
+/// Logs to stderr; `RUST_LOG` overrides the level chosen by `-v` (`u8::MAX`: errors only).
 pub fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
+        u8::MAX => "error",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -57,6 +57,8 @@ pub struct JobEnv {
     pub partners: Arc<PartnerActivity>,
     /// This gateway's name, written into outgoing files' headers.
     pub sender: String,
+    /// Called when the store's change feed moves (the service wakes its pushers with it).
+    pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// How one item's attempts ended.

@@ -116,17 +116,24 @@ impl Jobs {
     fn build(&self, config: &Config, env: &JobEnv) -> Result<Generation, JobsError> {
         let mut scheduler =
             Scheduler::with_statuses(self.inner.clock.clone(), self.inner.statuses.clone());
+        let own_handle: Arc<RwLock<Option<SchedulerHandle>>> = Arc::default();
         for job in config.jobs.iter().filter(|j| j.enabled) {
             let trigger = job.trigger().map_err(|e| JobsError::Job {
                 id: job.id.clone(),
                 reason: e.to_string(),
             })?;
             let inner = make_job(config, job, env)?;
+            // An on-change job that failed runs again after its longest retry delay, even if
+            // nothing changes meanwhile (what it did not send must still go).
+            let again_after = matches!(trigger, Trigger::OnChange)
+                .then(|| Duration::from_millis(job.retry.max_delay_ms.max(100)));
             let wrapped: Arc<dyn Job> = Arc::new(Instrumented {
                 id: job.id.clone(),
                 inner,
                 env: env.clone(),
                 clock: self.inner.clock.clone(),
+                again_after,
+                handle: own_handle.clone(),
             });
             scheduler.add(job.id.clone(), trigger, wrapped);
         }
@@ -135,6 +142,9 @@ impl Jobs {
             s.retain(|id, st| st.running || config.jobs.iter().any(|j| &j.id == id));
         }
         let handle = scheduler.handle();
+        if let Ok(mut h) = own_handle.write() {
+            *h = Some(handle.clone());
+        }
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(scheduler.run(stop_rx));
         Ok(Generation { handle, stop, task })
@@ -316,6 +326,9 @@ struct Instrumented {
     inner: Arc<dyn Job>,
     env: JobEnv,
     clock: Arc<dyn Clock>,
+    /// On-change jobs: run again this long after a failed run.
+    again_after: Option<Duration>,
+    handle: Arc<RwLock<Option<SchedulerHandle>>>,
 }
 
 impl Job for Instrumented {
@@ -326,6 +339,7 @@ impl Job for Instrumented {
             self.env.clone(),
             self.clock.clone(),
         );
+        let (again_after, handle) = (self.again_after, self.handle.clone());
         Box::pin(async move {
             let started = clock.now();
             let t0 = std::time::Instant::now();
@@ -377,6 +391,18 @@ impl Job for Instrumented {
             .await;
             if let Ok(Err(e)) = saved {
                 tracing::warn!(job = %id, error = %e, "the job's last run could not be saved");
+            }
+            if let Some(after) = again_after
+                && !outcome.ok
+            {
+                let id2 = id.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let h = handle.read().ok().and_then(|h| h.clone());
+                    if let Some(h) = h {
+                        h.run_now(&id2);
+                    }
+                });
             }
             outcome
         })

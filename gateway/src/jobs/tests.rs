@@ -26,6 +26,7 @@ fn env(store: Arc<Store>, link: Option<Arc<dyn PartnerLink>>) -> JobEnv {
         metrics: Arc::new(crate::admin::metrics::Metrics::new()),
         partners: Arc::new(crate::admin::partners::PartnerActivity::new()),
         sender: "test-gateway".into(),
+        on_change: None,
     }
 }
 

@@ -12,6 +12,8 @@
 //! (layouts), the admin tokens, the jobs and — through the reload hooks — the partner registry
 //! are replaced; jobs in progress finish first.
 
+pub mod link;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -29,6 +31,9 @@ use crate::config::Config;
 use crate::config::check::{Problem, check_file};
 use crate::jobs::runtime::{JobView, Jobs, JobsError};
 use crate::jobs::{JobEnv, PartnerLink, blocking};
+use crate::service::Running;
+
+pub use link::FederationLink;
 
 /// A function run with the new configuration after a successful reload (e.g. replacing the
 /// partner registry the partner API server uses).
@@ -46,6 +51,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Run after each successful reload.
     pub reload_hooks: Vec<ReloadHook>,
+    /// Called when the store's change feed moves (e.g. `Running::notify_changed`).
+    pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Default for Options {
@@ -56,6 +63,7 @@ impl Default for Options {
             gateway_id: "homeward".into(),
             clock: Arc::new(SystemClock),
             reload_hooks: Vec::new(),
+            on_change: None,
         }
     }
 }
@@ -100,6 +108,7 @@ pub struct Operations {
     tokens: RwLock<Tokens>,
     jobs: Jobs,
     link: Option<Arc<dyn PartnerLink>>,
+    on_change: Option<Arc<dyn Fn() + Send + Sync>>,
     config_path: Option<PathBuf>,
     gateway_id: String,
     hooks: Vec<ReloadHook>,
@@ -145,6 +154,7 @@ impl Operations {
             metrics: metrics.clone(),
             partners: partners.clone(),
             sender: opts.gateway_id.clone(),
+            on_change: opts.on_change.clone(),
         };
         let jobs = Jobs::start(&config, env, opts.clock.clone()).await?;
         metrics.set(
@@ -162,6 +172,7 @@ impl Operations {
             tokens: RwLock::new(tokens),
             jobs,
             link: opts.link,
+            on_change: opts.on_change,
             config_path: opts.config_path,
             gateway_id: opts.gateway_id,
             hooks: opts.reload_hooks,
@@ -265,6 +276,7 @@ impl Operations {
             metrics: self.metrics.clone(),
             partners: self.partners.clone(),
             sender: self.gateway_id.clone(),
+            on_change: self.on_change.clone(),
         }
     }
 
@@ -375,5 +387,168 @@ impl Operations {
     /// Stops the jobs (runs in progress finish their current item).
     pub async fn shutdown(&self) {
         self.jobs.shutdown().await;
+    }
+}
+
+/// The operations layer attached to a running gateway.
+pub struct Attached {
+    pub ops: Arc<Operations>,
+    /// Where the admin API listens (`None` without `[admin]`).
+    pub admin_addr: Option<std::net::SocketAddr>,
+}
+
+/// Why the operations layer could not be attached.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+    #[error("admin API: {0}")]
+    Admin(#[source] std::io::Error),
+}
+
+/// Attaches the operations layer to a running gateway (what `homeward serve` does): jobs whose
+/// pulls and pushes go through the gateway's federation layer, the admin API on `[admin]
+/// listen`, reloads that also replace the partner registry, SIGHUP as a reload, and local
+/// changes waking the gateway's pushers. Everything stops with the gateway
+/// (`Running::shutdown`).
+pub async fn attach(
+    running: &mut Running,
+    config: &Config,
+    config_path: Option<PathBuf>,
+) -> Result<Attached, AttachError> {
+    let federation = running.federation().clone();
+    let registry = federation.registry.clone();
+    let changed = running.changed();
+    let opts = Options {
+        config_path,
+        link: Some(Arc::new(FederationLink {
+            federation: federation.clone(),
+        })),
+        gateway_id: federation.identity.id.clone(),
+        clock: Arc::new(SystemClock),
+        reload_hooks: vec![Box::new(
+            move |c: &Config| match crate::service::load_registry(c) {
+                Ok(r) => registry.replace(r),
+                Err(e) => tracing::error!("partner registry not reloaded: {e}"),
+            },
+        )],
+        on_change: Some(Arc::new(move || changed.notify_waiters())),
+    };
+    let ops = Operations::start(config.clone(), running.store().clone(), opts).await?;
+    let admin = crate::admin::bind(ops.clone())
+        .await
+        .map_err(AttachError::Admin)?;
+    let admin_addr = admin.as_ref().map(|a| a.local_addr());
+    let ops2 = ops.clone();
+    running.spawn("operations", move |mut stop| async move {
+        stop.stopped().await;
+        if let Some(a) = admin {
+            let _ = a.shutdown().await;
+        }
+        ops2.shutdown().await;
+    });
+    let ops3 = ops.clone();
+    running.spawn("reload-on-sighup", move |mut stop| async move {
+        reload_on_sighup(ops3, &mut stop).await;
+    });
+    let (ops4, fed) = (ops.clone(), federation.clone());
+    running.spawn("partner-activity", move |mut stop| async move {
+        tail_inbound_evidence(ops4, fed, &mut stop).await;
+    });
+    Ok(Attached { ops, admin_addr })
+}
+
+/// Feeds what partners did to this gateway (pushes received or refused, pages and feeds
+/// served, TLS refusals) from the evidence log into the partner activity the admin API and
+/// `status` show; what this gateway does to partners is recorded by the jobs.
+async fn tail_inbound_evidence(
+    ops: Arc<Operations>,
+    federation: Arc<crate::federation::Federation>,
+    stop: &mut crate::service::Stop,
+) {
+    use crate::admin::partners::{Direction, Exchange};
+    use homeward_exchange::evidence::EntryKind;
+    let mut next = federation.evidence.len();
+    loop {
+        tokio::select! {
+            _ = stop.stopped() => return,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        let fed = federation.clone();
+        let from = next;
+        let Ok(Ok(entries)) = blocking(move || fed.evidence.entries(from, 1000)).await else {
+            continue;
+        };
+        for e in entries {
+            next = e.seq + 1;
+            let (ok, refused) = match e.kind {
+                EntryKind::PushReceived | EntryKind::PageServed | EntryKind::FeedServed => {
+                    (true, false)
+                }
+                EntryKind::PushRefused | EntryKind::TlsRefused => (false, true),
+                _ => continue,
+            };
+            ops.partners.record(
+                &e.partner,
+                Exchange {
+                    at: e.time,
+                    direction: Direction::Inbound,
+                    ok,
+                    records: 0,
+                    detail: format!(
+                        "{} (evidence #{}): {} {}",
+                        e.kind, e.seq, e.outcome.code, e.outcome.detail
+                    ),
+                },
+                u64::from(refused),
+                refused.then(|| format!("{}: {} {}", e.kind, e.outcome.code, e.outcome.detail)),
+            );
+            if refused {
+                ops.metrics.inc(
+                    "homeward_inbound_refused_total",
+                    "Pushes and TLS handshakes from partners (or strangers) refused.",
+                    &[("kind", e.kind.as_str())],
+                    1.0,
+                );
+            }
+        }
+    }
+}
+
+/// Reloads the configuration on every SIGHUP until the gateway stops.
+async fn reload_on_sighup(ops: Arc<Operations>, stop: &mut crate::service::Stop) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot watch SIGHUP: reload through the admin API only");
+            stop.stopped().await;
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = stop.stopped() => return,
+                got = hup.recv() => {
+                    if got.is_none() {
+                        stop.stopped().await;
+                        return;
+                    }
+                    match ops.reload().await {
+                        Ok(r) => tracing::info!(added = ?r.jobs_added, removed = ?r.jobs_removed, changed = ?r.jobs_changed, "SIGHUP: configuration reloaded"),
+                        Err(e) => {
+                            tracing::error!("SIGHUP: reload refused: {}", e.reason);
+                            for p in &e.problems {
+                                tracing::error!("{p}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ops;
+        stop.stopped().await;
     }
 }
