@@ -30,8 +30,8 @@ pub struct ConvertArgs {
     pub input: PathBuf,
 }
 
-pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
-    let registry = Registry::builtin();
+/// `registry`: the built-in formats and the configuration's layouts.
+pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> {
     let target = registry.get(&args.to).ok_or_else(|| {
         CliError::Usage(format!(
             "unknown format `{}` (known: {})",

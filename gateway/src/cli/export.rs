@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use homeward_adapters::{Registry, WriteContext};
+use homeward_adapters::WriteContext;
 use homeward_schemas::Kind;
 
 use super::{CliError, EXIT_REJECTED, Env, store_err};
@@ -33,7 +33,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
-    let registry = Registry::builtin();
+    let registry = env.registry();
     let format = registry.get(&args.format).ok_or_else(|| {
         CliError::Usage(format!(
             "unknown format `{}` (known: {})",

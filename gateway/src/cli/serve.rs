@@ -19,7 +19,8 @@ pub struct ServeArgs {
 }
 
 /// Runs the gateway: opens the store, serves the partner API with mutual TLS, runs the
-/// pushers and pullers of `[federation]`, and on SIGTERM/SIGINT stops gracefully (requests
+/// pushers and pullers of `[federation]`, the `[[jobs]]` and the admin API of `[admin]`;
+/// reloads the configuration on SIGHUP; on SIGTERM/SIGINT stops gracefully (requests, runs
 /// and exchanges in flight finish; nothing is half-applied) and exits 0.
 pub fn run(env: &Env, args: ServeArgs) -> Result<ExitCode, CliError> {
     if env.config.base_dir.is_none() {
@@ -40,14 +41,28 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<ExitCode, CliError> {
         .build()
         .map_err(|e| CliError::failed("starting the runtime", e))?;
     rt.block_on(async {
-        let running = Gateway::start(&config, &env.data_dir)
+        let mut running = Gateway::start(&config, &env.data_dir)
             .await
             .map_err(|e| CliError::failed("starting the gateway", e))?;
+        let attached = crate::operations::attach(&mut running, &config, env.config_path.clone())
+            .await;
+        let attached = match attached {
+            Ok(a) => a,
+            Err(e) => {
+                running.shutdown().await;
+                return Err(CliError::failed("starting jobs and the admin API", e));
+            }
+        };
         let id = &running.federation().identity.id;
         eprintln!(
-            "homeward: gateway {id} serving partners on {} (store {}); SIGTERM or Ctrl-C stops it",
+            "homeward: gateway {id} serving partners on {} (store {}); {} job(s){}; SIGTERM or Ctrl-C stops it, SIGHUP reloads",
             running.partner_addr(),
-            env.data_dir.display()
+            env.data_dir.display(),
+            attached.ops.job_views().len(),
+            attached
+                .admin_addr
+                .map(|a| format!(", admin API on {a}"))
+                .unwrap_or_default()
         );
         signals::terminated().await;
         eprintln!("homeward: stopping (exchanges in flight finish)");

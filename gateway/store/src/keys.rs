@@ -15,6 +15,9 @@
 //! | `qdone/{id}` | a quarantine item resolved by reprocessing ([`ResolvedQuarantine`](crate::ResolvedQuarantine)) |
 //! | `chg/{seq}` | one change-feed entry ([`Change`](crate::Change)) |
 //! | `cur/{consumer}` | a consumer's cursor: the last sequence number it has processed |
+//! | `meta/aseq` | last audit-log entry number |
+//! | `aud/{seq}` | one audit-log entry ([`AuditEntry`](crate::AuditEntry)): an administrative action |
+//! | `job/{id}` | a scheduled job's saved state (the gateway's JSON: a pull cursor, the last run) |
 //! | `meta/evlen` | number of evidence-log entries |
 //! | `ev/{seq}` | one evidence-log entry, its stored bytes as `{"hex": "..."}` ([`federation`](crate::federation)) |
 //! | `rpl/{key}` | a replay key seen (hex of the exchange's replay key): the envelope's created time, ms |
@@ -34,6 +37,9 @@ pub(crate) const QUAR: &str = "q/";
 pub(crate) const QUAR_DONE: &str = "qdone/";
 pub(crate) const CHG: &str = "chg/";
 pub(crate) const CUR: &str = "cur/";
+pub(crate) const META_ASEQ: &str = "meta/aseq";
+pub(crate) const AUD: &str = "aud/";
+pub(crate) const JOB: &str = "job/";
 pub(crate) const META_EVLEN: &str = "meta/evlen";
 pub(crate) const EV: &str = "ev/";
 pub(crate) const RPL: &str = "rpl/";
@@ -98,6 +104,14 @@ pub(crate) fn chg(seq: u64) -> String {
 
 pub(crate) fn cur(consumer: &str) -> String {
     format!("{CUR}{consumer}")
+}
+
+pub(crate) fn aud(seq: u64) -> String {
+    format!("{AUD}{seq:016x}")
+}
+
+pub(crate) fn job(id: &str) -> String {
+    format!("{JOB}{id}")
 }
 
 pub(crate) fn ev(seq: u64) -> String {
