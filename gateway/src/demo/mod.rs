@@ -141,7 +141,8 @@ pub async fn run(
     let base: PathBuf = match &opts.dir {
         Some(d) => {
             std::fs::create_dir_all(d).map_err(|e| DemoError::io(d.display(), e))?;
-            d.clone()
+            // absolute, so the configurations written there work from any directory
+            std::fs::canonicalize(d).map_err(|e| DemoError::io(d.display(), e))?
         }
         None => {
             temp = tempfile::Builder::new()

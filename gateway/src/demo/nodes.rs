@@ -93,7 +93,7 @@ impl Node {
             "# {about}\n[gateway]\nid = \"{id}\"\nname = \"{about}\"\n\n\
              [listen]\npartners = \"127.0.0.1:{port}\"\n\n\
              [identity]\ndir = \"keys\"\n\n\
-             [store]\nengine = \"redb\"\npath = \"{data}\"\n\n\
+             [store]\nengine = \"sled\"\npath = \"{data}\"\n\n\
              [exchange.retry]\nmax_attempts = 2\ninitial_delay_ms = 100\nmax_delay_ms = 400\n\n\
              [admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"admin-tokens\"\n\n\
              {jobs}\n\n{partners}",
