@@ -22,7 +22,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
 use crate::format::Limits;
-use crate::item::Position;
+use crate::item::{Position, ReadItem};
 
 /// The namespace `xml:` is bound to.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -251,6 +251,112 @@ pub enum Chunk {
         raw: Vec<u8>,
         position: Position,
     },
+}
+
+/// Numbers the items of an XML-based format and turns the chunks no format reads into
+/// rejections, alike for every such reader: text stray in the root and an oversize child are
+/// rejected as items (and counted); a fatal chunk is rejected with the input's origin and
+/// ends the document.
+#[derive(Debug)]
+pub struct ItemCounter {
+    format: &'static str,
+    /// What the format calls its items in messages ("entry", "report").
+    item: &'static str,
+    index: u64,
+    done: bool,
+}
+
+impl ItemCounter {
+    pub fn new(format: &'static str, item: &'static str) -> Self {
+        Self {
+            format,
+            item,
+            index: 0,
+            done: false,
+        }
+    }
+
+    /// The index of the next item, counted.
+    pub fn next_index(&mut self) -> u64 {
+        let i = self.index;
+        self.index += 1;
+        i
+    }
+
+    /// True once a fatal chunk ended the document (or [`ItemCounter::finish`] was called).
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Marks the end of the input.
+    pub fn finish(&mut self) {
+        self.done = true;
+    }
+
+    /// The rejection for a stray, oversize or fatal chunk (`oversize` gives the format's
+    /// reason for an item over `limit` bytes); `None` for a root or a child, which the format
+    /// reads itself.
+    pub fn reject(
+        &mut self,
+        chunk: Chunk,
+        origin: &str,
+        oversize: impl FnOnce(usize) -> String,
+    ) -> Option<ReadItem> {
+        match chunk {
+            Chunk::Root(..) | Chunk::Child(_) => None,
+            Chunk::Stray { raw, position } => {
+                let index = self.next_index();
+                Some(ReadItem::rejected(
+                    self.format,
+                    None,
+                    format!(
+                        "text directly inside the root element, outside any {}: not read",
+                        self.item
+                    ),
+                    Position {
+                        index: Some(index),
+                        ..position
+                    },
+                    raw,
+                ))
+            }
+            Chunk::Oversize {
+                qname,
+                raw,
+                position,
+                limit,
+            } => {
+                let index = self.next_index();
+                Some(ReadItem::rejected(
+                    self.format,
+                    Some(&qname),
+                    oversize(limit),
+                    Position {
+                        index: Some(index),
+                        ..position
+                    },
+                    raw,
+                ))
+            }
+            Chunk::Fatal {
+                error,
+                raw,
+                position,
+            } => {
+                self.done = true;
+                Some(ReadItem::rejected(
+                    self.format,
+                    None,
+                    format!("{origin}: {error}"),
+                    Position {
+                        index: Some(self.index),
+                        ..position
+                    },
+                    raw,
+                ))
+            }
+        }
+    }
 }
 
 /// One child of the root, read whole.

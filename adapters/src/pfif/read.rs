@@ -13,7 +13,7 @@ use super::{ATOM_NS, EntryError, GMCN_NS, NAME, PFIF_NS, record_domain};
 use crate::format::{ReadContext, Reader};
 use crate::item::{Position, ReadItem};
 use crate::xml::parse_mark_place;
-use crate::xmlcore::{Child, ChildStream, Chunk, DocumentError, Node, parse_decimal};
+use crate::xmlcore::{Child, ChildStream, Chunk, DocumentError, ItemCounter, Node, parse_decimal};
 
 /// Reads PFIF 1.4 Atom feeds and `pfif:pfif` documents, one entry at a time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,8 +29,7 @@ impl Reader for PfifReader {
             stream: ChildStream::new(input, ctx.limits),
             ctx,
             atom: false,
-            index: 0,
-            done: false,
+            items: ItemCounter::new(NAME, "entry"),
         })
     }
 }
@@ -39,20 +38,19 @@ struct Entries<R: BufRead> {
     stream: ChildStream<R>,
     ctx: ReadContext,
     atom: bool,
-    index: u64,
-    done: bool,
+    items: ItemCounter,
 }
 
 impl<R: BufRead> Iterator for Entries<R> {
     type Item = ReadItem;
 
     fn next(&mut self) -> Option<ReadItem> {
-        if self.done {
+        if self.items.done() {
             return None;
         }
         loop {
             let Some(chunk) = self.stream.next_chunk() else {
-                self.done = true;
+                self.items.finish();
                 return None;
             };
             match chunk {
@@ -83,44 +81,14 @@ impl<R: BufRead> Iterator for Entries<R> {
                     if !is_item && feed_header {
                         continue; // id, title, updated, link, author of the feed
                     }
-                    let index = self.index;
-                    self.index += 1;
+                    let index = self.items.next_index();
                     return Some(self.entry(child, index));
                 }
-                Chunk::Stray { raw, position } => {
-                    let index = self.index;
-                    self.index += 1;
-                    return Some(ReadItem::rejected(
-                        NAME,
-                        None,
-                        "text directly inside the root element, outside any entry: not read",
-                        Position {
-                            index: Some(index),
-                            ..position
-                        },
-                        raw,
-                    ));
+                other => {
+                    return self.items.reject(other, &self.ctx.origin, |limit| {
+                        EntryError::Oversize { limit }.to_string()
+                    });
                 }
-                Chunk::Oversize {
-                    qname,
-                    raw,
-                    position,
-                    limit,
-                } => {
-                    let index = self.index;
-                    self.index += 1;
-                    return Some(ReadItem::rejected(
-                        NAME,
-                        Some(&qname),
-                        EntryError::Oversize { limit }.to_string(),
-                        Position {
-                            index: Some(index),
-                            ..position
-                        },
-                        raw,
-                    ));
-                }
-                fatal @ Chunk::Fatal { .. } => return self.document_failure(fatal),
             }
         }
     }
@@ -128,25 +96,11 @@ impl<R: BufRead> Iterator for Entries<R> {
 
 impl<R: BufRead> Entries<R> {
     fn document_failure(&mut self, chunk: Chunk) -> Option<ReadItem> {
-        self.done = true;
-        let Chunk::Fatal {
-            error,
-            raw,
-            position,
-        } = chunk
-        else {
-            return None;
-        };
-        Some(ReadItem::rejected(
-            NAME,
-            None,
-            format!("{}: {error}", self.ctx.origin),
-            Position {
-                index: Some(self.index),
-                ..position
-            },
-            raw,
-        ))
+        let item = self
+            .items
+            .reject(chunk, &self.ctx.origin, |_| String::new());
+        self.items.finish();
+        item
     }
 
     fn entry(&self, child: Child, index: u64) -> ReadItem {

@@ -13,7 +13,7 @@ use homeward_schemas::{
 use super::{CH_NS, ISO_NS, J_NS, NAME, NC_NS, ReportError};
 use crate::format::{ReadContext, Reader};
 use crate::item::{Position, ReadItem};
-use crate::xmlcore::{Child, ChildStream, Chunk, DocumentError, Node, parse_decimal};
+use crate::xmlcore::{Child, ChildStream, Chunk, DocumentError, ItemCounter, Node, parse_decimal};
 
 /// Reads `ch:ClearinghouseExchange` documents, one report at a time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,8 +29,7 @@ impl Reader for XmlReader {
             stream: ChildStream::new(input, ctx.limits),
             ctx,
             sender: None,
-            index: 0,
-            done: false,
+            items: ItemCounter::new(NAME, "report"),
         })
     }
 }
@@ -39,20 +38,19 @@ struct Reports<R: BufRead> {
     stream: ChildStream<R>,
     ctx: ReadContext,
     sender: Option<String>,
-    index: u64,
-    done: bool,
+    items: ItemCounter,
 }
 
 impl<R: BufRead> Iterator for Reports<R> {
     type Item = ReadItem;
 
     fn next(&mut self) -> Option<ReadItem> {
-        if self.done {
+        if self.items.done() {
             return None;
         }
         loop {
             let Some(chunk) = self.stream.next_chunk() else {
-                self.done = true;
+                self.items.finish();
                 return None;
             };
             match chunk {
@@ -76,8 +74,7 @@ impl<R: BufRead> Iterator for Reports<R> {
                         // are filed under the configured source or refused, never under a
                         // sender read from a header with parts left out.
                         self.sender = None;
-                        let index = self.index;
-                        self.index += 1;
+                        let index = self.items.next_index();
                         return Some(self.report(child, index));
                     }
                     if child.node.is(CH_NS, "ExchangeHeader") {
@@ -88,44 +85,14 @@ impl<R: BufRead> Iterator for Reports<R> {
                             .filter(|s| !s.is_empty());
                         continue;
                     }
-                    let index = self.index;
-                    self.index += 1;
+                    let index = self.items.next_index();
                     return Some(self.report(child, index));
                 }
-                Chunk::Stray { raw, position } => {
-                    let index = self.index;
-                    self.index += 1;
-                    return Some(ReadItem::rejected(
-                        NAME,
-                        None,
-                        "text directly inside the root element, outside any report: not read",
-                        Position {
-                            index: Some(index),
-                            ..position
-                        },
-                        raw,
-                    ));
+                other => {
+                    return self.items.reject(other, &self.ctx.origin, |limit| {
+                        ReportError::Oversize { limit }.to_string()
+                    });
                 }
-                Chunk::Oversize {
-                    qname,
-                    raw,
-                    position,
-                    limit,
-                } => {
-                    let index = self.index;
-                    self.index += 1;
-                    return Some(ReadItem::rejected(
-                        NAME,
-                        Some(&qname),
-                        ReportError::Oversize { limit }.to_string(),
-                        Position {
-                            index: Some(index),
-                            ..position
-                        },
-                        raw,
-                    ));
-                }
-                fatal @ Chunk::Fatal { .. } => return self.document_failure(fatal),
             }
         }
     }
@@ -133,25 +100,11 @@ impl<R: BufRead> Iterator for Reports<R> {
 
 impl<R: BufRead> Reports<R> {
     fn document_failure(&mut self, chunk: Chunk) -> Option<ReadItem> {
-        self.done = true;
-        let Chunk::Fatal {
-            error,
-            raw,
-            position,
-        } = chunk
-        else {
-            return None;
-        };
-        Some(ReadItem::rejected(
-            NAME,
-            None,
-            format!("{}: {error}", self.ctx.origin),
-            Position {
-                index: Some(self.index),
-                ..position
-            },
-            raw,
-        ))
+        let item = self
+            .items
+            .reject(chunk, &self.ctx.origin, |_| String::new());
+        self.items.finish();
+        item
     }
 
     fn report(&self, child: Child, index: u64) -> ReadItem {
