@@ -17,6 +17,9 @@ fn main() -> ExitCode {
     });
     match homeward_gateway::cli::run(cli) {
         Ok(code) => code,
+        // The reader of standard output went away (`homeward export ... | head`): nothing
+        // more to say to it, and no error for the user.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("homeward: {e}");
             let mut source = std::error::Error::source(&e);
@@ -27,4 +30,19 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Whether the error (or one of its causes) is a write to a closed pipe.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }

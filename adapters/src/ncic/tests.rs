@@ -861,16 +861,37 @@ fn what_ncic_cannot_hold_is_reported_per_record() {
     let (lines, losses) = NcicWriter.record_lines(&u);
     assert!(lines.is_empty());
     assert_eq!(losses[0].field, "kind");
-    // A record missing what an entry requires is not written, and says why.
+    // A record missing what an entry requires is not written, and says why; sex and race
+    // not stated are entered as U, never a reason to leave a record out.
     let bare = Record::new(Kind::Missing, "TX0101300", "M000000009");
     let (lines, losses) = NcicWriter.record_lines(&bare);
     assert!(lines.is_empty());
     assert!(
-        losses
-            .iter()
-            .any(|l| l.detail.contains("SEX") && l.detail.contains("DLC")),
+        losses.iter().any(|l| l.detail.contains("HGT")
+            && l.detail.contains("DLC")
+            && !l.detail.contains("SEX")),
         "{losses:?}"
     );
+    let mut unstated = bare.clone();
+    unstated.height_cm = Some(Range::exact(150.0));
+    unstated.last_contact = Some("2025-01-02".parse().unwrap());
+    unstated.names.push(Name {
+        given: Some("JANE".into()),
+        family: Some("DOE".into()),
+        ..Name::default()
+    });
+    let (lines, losses) = NcicWriter.record_lines(&unstated);
+    assert_eq!(lines.len(), 1, "{losses:?}");
+    assert!(
+        lines[0].contains(".SEX/U.") && lines[0].contains(".RAC/U."),
+        "{}",
+        lines[0]
+    );
+    assert!(losses.iter().any(|l| l.field == "sex"), "{losses:?}");
+    assert!(losses.iter().any(|l| l.field == "race"), "{losses:?}");
+    let back = one_entry(&lines[0]);
+    assert_eq!(back.sex, Some(Sex::Unknown));
+    assert_eq!(back.race, Some(Race::Unknown));
 }
 
 #[test]

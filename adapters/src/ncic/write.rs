@@ -608,12 +608,7 @@ fn missing_required(r: &Record, oca: &Option<String>) -> Vec<&'static str> {
     if oca.is_none() {
         missing.push("OCA");
     }
-    if r.sex.is_none() {
-        missing.push("SEX");
-    }
-    if r.race.is_none() {
-        missing.push("RAC");
-    }
+    // SEX and RAC are written as U (unknown) when the record does not state them.
     if r.height_cm.is_none() {
         missing.push("HGT");
     }
@@ -725,6 +720,30 @@ impl NcicWriter {
             );
             return (Vec::new(), losses.list);
         }
+        // An entry needs SEX and RAC: a record that does not state them is entered as U
+        // (unknown), which is what NCIC's code tables say for it.
+        let filled;
+        let r = if r.sex.is_none() || r.race.is_none() {
+            let mut f = r.clone();
+            if f.sex.is_none() {
+                losses.add(
+                    "sex",
+                    "not stated: entered as SEX/U (reads back as unknown)",
+                );
+                f.sex = Some(Sex::Unknown);
+            }
+            if f.race.is_none() {
+                losses.add(
+                    "race",
+                    "not stated: entered as RAC/U (reads back as unknown)",
+                );
+                f.race = Some(Race::Unknown);
+            }
+            filled = f;
+            &filled
+        } else {
+            r
+        };
         let ori = ori_of(&r.id, r.agency.ori.as_deref(), &mut losses);
         let (nic, oca) = identity(r, &mut losses);
         let missing = missing_required(r, &oca);

@@ -146,7 +146,10 @@ fn whole(v: &Range, field: &str, l: &mut Losses) -> String {
     }
     let m = v.mid();
     if m.fract() != 0.0 {
-        l.add(field, format!("{m} rounded to a whole number"));
+        l.add(
+            field,
+            format!("{} rounded to a whole number", (m * 100.0).round() / 100.0),
+        );
     }
     format!("{}", m.round() as i64)
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use homeward_adapters::{Item, ReadContext, Registry, WriteContext};
 
+use super::losses::LossReport;
 use super::{CliError, EXIT_REJECTED, input};
 
 #[derive(Debug, Args)]
@@ -20,6 +21,9 @@ pub struct ConvertArgs {
     /// Output file (standard output when absent). Written whole or not at all.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Report every loss (one line each) instead of one line per field.
+    #[arg(long)]
+    pub each_loss: bool,
     /// Exit with status 3 if any input was rejected or anything could not be written exactly.
     #[arg(long)]
     pub strict: bool,
@@ -50,7 +54,8 @@ pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> 
     let mut writer = target.writer(&WriteContext::new(&args.sender));
     let werr = |e| CliError::failed(format!("writing {}", args.to), e);
     writer.begin(&mut buf).map_err(werr)?;
-    let (mut entries, mut transactions, mut rejected, mut losses) = (0u64, 0u64, 0u64, 0u64);
+    let (mut entries, mut transactions, mut rejected) = (0u64, 0u64, 0u64);
+    let mut losses = LossReport::new(&args.to, args.each_loss);
     let mut stderr = std::io::stderr().lock();
     for it in items {
         let lost = match &it.item {
@@ -81,8 +86,7 @@ pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> 
             let _ = writeln!(stderr, "warning: {origin}: {}: {w}", it.position);
         }
         for l in lost {
-            losses += 1;
-            let _ = writeln!(stderr, "not exact in {}: {l}", args.to);
+            losses.add(&l, &mut stderr);
         }
     }
     writer.finish(&mut buf).map_err(werr)?;
@@ -94,13 +98,15 @@ pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> 
             .write_all(&buf)
             .map_err(|e| CliError::io("standard output", e))?,
     }
+    losses.summary(&mut stderr);
     let _ = writeln!(
         stderr,
-        "{origin}: {} -> {}: {entries} records, {transactions} transactions, {rejected} rejected, {losses} not exact",
+        "{origin}: {} -> {}: {entries} records, {transactions} transactions, {rejected} rejected, {} not exact",
         opened.format.name(),
-        args.to
+        args.to,
+        losses.total()
     );
-    if args.strict && (rejected > 0 || losses > 0) {
+    if args.strict && (rejected > 0 || losses.total() > 0) {
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)

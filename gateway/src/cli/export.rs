@@ -8,6 +8,7 @@ use clap::Args;
 use homeward_adapters::WriteContext;
 use homeward_schemas::Kind;
 
+use super::losses::LossReport;
 use super::outfile::OutFile;
 use super::{CliError, EXIT_REJECTED, Env, store_err};
 
@@ -28,6 +29,9 @@ pub struct ExportArgs {
     /// Name written as the sender in document headers.
     #[arg(long, default_value = "homeward")]
     pub sender: String,
+    /// Report every loss (one line each) instead of one line per field.
+    #[arg(long)]
+    pub each_loss: bool,
     /// Exit with status 3 if anything could not be written exactly.
     #[arg(long)]
     pub strict: bool,
@@ -69,7 +73,8 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
     let werr = |e| CliError::failed(format!("writing {}", args.format), e);
     let mut writer = format.writer(&WriteContext::new(&args.sender));
     writer.begin(&mut out).map_err(werr)?;
-    let (mut n, mut losses) = (0u64, 0u64);
+    let mut n = 0u64;
+    let mut losses = LossReport::new(&args.format, args.each_loss);
     let mut stderr = std::io::stderr().lock();
     for r in records {
         let r = r.map_err(store_err("reading records"))?;
@@ -77,8 +82,7 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
             continue;
         }
         for l in writer.record(&mut out, &r).map_err(werr)? {
-            losses += 1;
-            let _ = writeln!(stderr, "not exact in {}: {l}", args.format);
+            losses.add(&l, &mut stderr);
         }
         n += 1;
     }
@@ -87,12 +91,14 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
     if let Some(f) = file {
         f.commit()?;
     }
+    losses.summary(&mut stderr);
     let _ = writeln!(
         stderr,
-        "exported {n} records as {} ({losses} not exact)",
-        args.format
+        "exported {n} records as {} ({} not exact)",
+        args.format,
+        losses.total()
     );
-    if args.strict && losses > 0 {
+    if args.strict && losses.total() > 0 {
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)

@@ -21,6 +21,7 @@ pub mod import;
 pub mod input;
 pub mod keys;
 pub mod log;
+pub mod losses;
 pub mod outfile;
 pub mod quarantine;
 pub mod records;

@@ -1,0 +1,104 @@
+//! What a writer could not hold exactly, reported on stderr: by default one line per field
+//! (how many records, and the first example), or every loss with `--each-loss`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use homeward_adapters::Loss;
+
+/// Collects the losses of one output.
+#[derive(Debug)]
+pub struct LossReport {
+    format: String,
+    each: bool,
+    total: u64,
+    /// field → (how many, the first loss of it)
+    by_field: BTreeMap<String, (u64, String)>,
+}
+
+impl LossReport {
+    /// `each`: print every loss as it comes instead of a summary at the end.
+    pub fn new(format: &str, each: bool) -> Self {
+        Self {
+            format: format.to_string(),
+            each,
+            total: 0,
+            by_field: BTreeMap::new(),
+        }
+    }
+
+    /// Counts a loss (and prints it, with `each`).
+    pub fn add(&mut self, loss: &Loss, out: &mut dyn Write) {
+        self.total += 1;
+        if self.each {
+            let _ = writeln!(out, "not exact in {}: {loss}", self.format);
+        }
+        let e = self
+            .by_field
+            .entry(loss.field.clone())
+            .or_insert_with(|| (0, format!("{}: {}", loss.record, loss.detail)));
+        e.0 += 1;
+    }
+
+    /// How many losses were counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The summary, one line per field (nothing with `each`: every loss was printed).
+    pub fn summary(&self, out: &mut dyn Write) {
+        if self.each {
+            return;
+        }
+        for (field, (n, first)) in &self.by_field {
+            let _ = writeln!(
+                out,
+                "not exact in {}: {field}: {n}×, e.g. {first}",
+                self.format
+            );
+        }
+        if !self.by_field.is_empty() {
+            let _ = writeln!(out, "(--each-loss lists every one)");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use homeward_schemas::RecordId;
+
+    fn loss(native: &str, field: &str) -> Loss {
+        Loss {
+            record: RecordId::new("SRC", native),
+            field: field.into(),
+            detail: format!("{field} rounded"),
+        }
+    }
+
+    #[test]
+    fn summary_counts_by_field_with_the_first_example() {
+        let mut r = LossReport::new("ncic", false);
+        let mut sink = Vec::new();
+        r.add(&loss("A", "height_cm"), &mut sink);
+        r.add(&loss("B", "height_cm"), &mut sink);
+        r.add(&loss("B", "agency.name"), &mut sink);
+        assert!(sink.is_empty());
+        r.summary(&mut sink);
+        let text = String::from_utf8(sink).unwrap();
+        assert_eq!(r.total(), 3);
+        assert!(text.contains("not exact in ncic: height_cm: 2×, e.g. SRC/A: height_cm rounded"));
+        assert!(text.contains("not exact in ncic: agency.name: 1×, e.g. SRC/B"));
+    }
+
+    #[test]
+    fn each_prints_every_loss_and_no_summary() {
+        let mut r = LossReport::new("xml", true);
+        let mut sink = Vec::new();
+        r.add(&loss("A", "sex"), &mut sink);
+        r.add(&loss("B", "sex"), &mut sink);
+        r.summary(&mut sink);
+        let text = String::from_utf8(sink).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+}
