@@ -18,6 +18,7 @@ pub mod generate;
 pub mod import;
 pub mod input;
 pub mod keys;
+pub mod matches;
 pub mod quarantine;
 pub mod records;
 pub mod stats;
@@ -68,8 +69,11 @@ pub enum Command {
     Store(store::StoreCommand),
     /// Generate or show this gateway's signing key and TLS certificate.
     Keys(keys::KeysArgs),
-    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    /// Same-person clusters and ranked possible identifications, as CSV: of the stored
+    /// records, or of wire files (`--input`).
     Crossmatch(crossmatch::CrossmatchArgs),
+    /// Match notifications per agency; confirm or exclude a pair.
+    Matches(matches::MatchesArgs),
     /// The crossmatch's quality figures against a world's truth.
     Evaluate(evaluate::EvaluateArgs),
     /// Write a deterministic synthetic world in every wire format, with its truth.
@@ -90,7 +94,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Stats(args) => stats::run(&env, args),
         Command::Store(cmd) => store::run(&env, cmd),
         Command::Keys(args) => keys::run(args),
-        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Crossmatch(args) => crossmatch::run(&env, args),
+        Command::Matches(args) => matches::run(&env, args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::keys;
 use crate::lifecycle::content_digest;
+use crate::matches::{DecisionEvent, MatchEntry, Notice};
 use crate::model::{Change, QuarantineItem, VersionEntry};
+use homeward_crossmatch::Decision;
 use crate::store::Store;
 use crate::txn::decode;
 
@@ -19,6 +21,9 @@ pub struct CheckReport {
     pub versions: u64,
     pub changes: u64,
     pub quarantine: u64,
+    /// Crossmatch matches and decision-log entries.
+    pub matches: u64,
+    pub decision_log: u64,
     /// Everything inconsistent; empty when the store is sound.
     pub problems: Vec<String>,
 }
@@ -148,6 +153,53 @@ impl Store {
                 Ok(_) => rep.quarantine += 1,
                 Err(e) => problems.push(e.to_string()),
             }
+        }
+        // the crossmatch's tables: every value decodes, the decision log has no gaps
+        for kv in snap.scan(keys::MATCH.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<MatchEntry>(&String::from_utf8_lossy(&k), &v) {
+                Ok(_) => rep.matches += 1,
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        for prefix in [keys::NOTICE, keys::DEC] {
+            for kv in snap.scan(prefix.as_bytes(), b"")? {
+                let (k, v) = kv?;
+                let k = String::from_utf8_lossy(&k).into_owned();
+                let ok = if prefix == keys::NOTICE {
+                    decode::<Notice>(&k, &v).map(|_| ())
+                } else {
+                    decode::<Decision>(&k, &v).map(|_| ())
+                };
+                if let Err(e) = ok {
+                    problems.push(e.to_string());
+                }
+            }
+        }
+        let dseq: u64 = match snap.get(keys::META_DSEQ.as_bytes())? {
+            Some(b) => decode(keys::META_DSEQ, &b)?,
+            None => 0,
+        };
+        for kv in snap.scan(keys::DLOG.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<DecisionEvent>(&String::from_utf8_lossy(&k), &v) {
+                Ok(e) => {
+                    rep.decision_log += 1;
+                    if e.seq != rep.decision_log {
+                        problems.push(format!(
+                            "decision log: expected {}, found {}",
+                            rep.decision_log, e.seq
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        if rep.decision_log != dseq {
+            problems.push(format!(
+                "decision log holds {} entries but its counter is {dseq}",
+                rep.decision_log
+            ));
         }
         rep.problems = problems;
         Ok(rep)

@@ -15,6 +15,15 @@
 //! | `qdone/{id}` | a quarantine item resolved by reprocessing ([`ResolvedQuarantine`](crate::ResolvedQuarantine)) |
 //! | `chg/{seq}` | one change-feed entry ([`Change`](crate::Change)) |
 //! | `cur/{consumer}` | a consumer's cursor: the last sequence number it has processed |
+//! | `match/{pair}` | a crossmatch candidate pair as last computed ([`MatchEntry`](crate::MatchEntry)) |
+//! | `notice/{agency}\0{pair}` | an agency's notification of a match ([`Notice`](crate::Notice)), seen or not |
+//! | `mrec/{source}\0{native_id}\0{pair}` | the pair (JSON): the matches naming a record |
+//! | `dec/{pair}` | the investigator's decision in force on a pair ([`Decision`](homeward_crossmatch::Decision)) |
+//! | `dlog/{seq}` | every decision and withdrawal of one, in order, never pruned ([`DecisionEvent`](crate::DecisionEvent)) |
+//! | `meta/dseq` | the decision log's last sequence number |
+//!
+//! `{pair}` is `{relation}\0{left source}\0{left native_id}\0{right source}\0{right native_id}`
+//! (`matches.rs`).
 
 use homeward_schemas::RecordId;
 
@@ -27,6 +36,12 @@ pub(crate) const QUAR: &str = "q/";
 pub(crate) const QUAR_DONE: &str = "qdone/";
 pub(crate) const CHG: &str = "chg/";
 pub(crate) const CUR: &str = "cur/";
+pub(crate) const MATCH: &str = "match/";
+pub(crate) const NOTICE: &str = "notice/";
+pub(crate) const MREC: &str = "mrec/";
+pub(crate) const DEC: &str = "dec/";
+pub(crate) const DLOG: &str = "dlog/";
+pub(crate) const META_DSEQ: &str = "meta/dseq";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {

@@ -30,6 +30,7 @@ mod error;
 mod feed;
 mod keys;
 mod lifecycle;
+pub mod matches;
 mod model;
 mod quarantine;
 mod raw;
@@ -46,6 +47,10 @@ pub use engine::{Engine, EngineKind, RedbEngine, SledEngine, Snapshot, WriteBatc
 pub use error::{EngineError, StoreError};
 pub use feed::Consumer;
 pub use lifecycle::content_digest;
+pub use matches::{
+    DecisionChange, DecisionEvent, MatchEntry, MatchState, MatchWrites, Notice, NoticeFilter,
+    NoticeView, Proposal, Proposed,
+};
 pub use model::{
     Attempt, BatchResult, Change, ChangeKind, DigestEntry, InputContext, InputRef, ItemOutcome,
     Origin, Outcome, QuarantineItem, ResolvedQuarantine, Stage, UnchangedReason, VersionEntry,
