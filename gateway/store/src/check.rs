@@ -10,9 +10,9 @@ use crate::keys;
 use crate::lifecycle::content_digest;
 use crate::matches::{DecisionEvent, MatchEntry, Notice};
 use crate::model::{Change, QuarantineItem, VersionEntry};
-use homeward_crossmatch::Decision;
 use crate::store::Store;
 use crate::txn::decode;
+use homeward_crossmatch::Decision;
 
 /// What a check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

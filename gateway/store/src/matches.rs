@@ -818,7 +818,10 @@ mod tests {
                     RecordId::new("AZ1", "M1"),
                     RecordId::new("TX2", "M9"),
                 );
-                assert_eq!(s.decision(&back).unwrap().unwrap().verdict, Verdict::Excluded);
+                assert_eq!(
+                    s.decision(&back).unwrap().unwrap().verdict,
+                    Verdict::Excluded
+                );
             }
             // after a restart: in force and logged
             let s = Store::open(dir.path(), k).unwrap();
@@ -892,11 +895,13 @@ mod tests {
         p.pair = bad.clone();
         assert!(s.matches_write(|w| w.propose(p)).is_err());
         assert!(s.match_entry(&bad).unwrap().is_none());
-        assert!(s.notices(&NoticeFilter {
-            agency: Some("A\0".into()),
-            ..NoticeFilter::default()
-        })
-        .is_err());
+        assert!(
+            s.notices(&NoticeFilter {
+                agency: Some("A\0".into()),
+                ..NoticeFilter::default()
+            })
+            .is_err()
+        );
         assert!(s.mark_seen("", None, None).is_err());
     }
 }

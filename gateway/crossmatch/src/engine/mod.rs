@@ -1038,7 +1038,12 @@ impl Engine {
             }
         }
         t.estimated = est.len();
-        if let Some(mine) = est.iter().filter(|e| e.0 == sa).map(|e| e.1).reduce(f32::max) {
+        if let Some(mine) = est
+            .iter()
+            .filter(|e| e.0 == sa)
+            .map(|e| e.1)
+            .reduce(f32::max)
+        {
             t.estimate = Some(mine);
             t.estimate_rank = Some(est.iter().filter(|e| e.1 > mine).count() + 1);
         }
