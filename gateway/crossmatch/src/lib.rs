@@ -24,6 +24,6 @@ pub mod replay;
 pub mod score;
 
 pub use decision::{Decision, Decisions, PairKey, Verdict};
-pub use engine::{Candidate, Change, Config, Engine, Matches, RunStats, Trace};
+pub use engine::{Candidate, Change, Config, Engine, Matches, RunStats};
 pub use profile::Profile;
-pub use score::{Attribute, Exclusion, Parts, Relation, ScorePart};
+pub use score::{Attribute, Parts, Relation, ScorePart};

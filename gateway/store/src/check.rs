@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::keys;
 use crate::lifecycle::content_digest;
-use crate::matches::{DecisionEvent, MatchEntry, Notice};
+use crate::matches::{DecisionEvent, MatchEntry, Notice, match_key, mrec_key};
 use crate::model::{Change, QuarantineItem, VersionEntry};
 use crate::store::Store;
 use crate::txn::decode;
@@ -21,8 +21,9 @@ pub struct CheckReport {
     pub versions: u64,
     pub changes: u64,
     pub quarantine: u64,
-    /// Crossmatch matches and decision-log entries.
+    /// Crossmatch matches, notices and decision-log entries.
     pub matches: u64,
+    pub notices: u64,
     pub decision_log: u64,
     /// Everything inconsistent; empty when the store is sound.
     pub problems: Vec<String>,
@@ -154,26 +155,44 @@ impl Store {
                 Err(e) => problems.push(e.to_string()),
             }
         }
-        // the crossmatch's tables: every value decodes, the decision log has no gaps
+        // the crossmatch's tables: every value decodes, every match is indexed under both of
+        // its records, every notice names a stored match, the decision log has no gaps
         for kv in snap.scan(keys::MATCH.as_bytes(), b"")? {
             let (k, v) = kv?;
             match decode::<MatchEntry>(&String::from_utf8_lossy(&k), &v) {
-                Ok(_) => rep.matches += 1,
+                Ok(m) => {
+                    rep.matches += 1;
+                    for id in [&m.pair.left, &m.pair.right] {
+                        if snap.get(mrec_key(id, &m.pair).as_bytes())?.is_none() {
+                            problems.push(format!(
+                                "match {} / {}: not indexed under {id}",
+                                m.pair.left, m.pair.right
+                            ));
+                        }
+                    }
+                }
                 Err(e) => problems.push(e.to_string()),
             }
         }
-        for prefix in [keys::NOTICE, keys::DEC] {
-            for kv in snap.scan(prefix.as_bytes(), b"")? {
-                let (k, v) = kv?;
-                let k = String::from_utf8_lossy(&k).into_owned();
-                let ok = if prefix == keys::NOTICE {
-                    decode::<Notice>(&k, &v).map(|_| ())
-                } else {
-                    decode::<Decision>(&k, &v).map(|_| ())
-                };
-                if let Err(e) = ok {
-                    problems.push(e.to_string());
+        for kv in snap.scan(keys::NOTICE.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<Notice>(&String::from_utf8_lossy(&k), &v) {
+                Ok(n) => {
+                    rep.notices += 1;
+                    if snap.get(match_key(&n.pair).as_bytes())?.is_none() {
+                        problems.push(format!(
+                            "notice of {} for {} / {}: no such match",
+                            n.agency, n.pair.left, n.pair.right
+                        ));
+                    }
                 }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        for kv in snap.scan(keys::DEC.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            if let Err(e) = decode::<Decision>(&String::from_utf8_lossy(&k), &v) {
+                problems.push(e.to_string());
             }
         }
         let dseq: u64 = match snap.get(keys::META_DSEQ.as_bytes())? {

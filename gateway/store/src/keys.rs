@@ -31,6 +31,7 @@
 //! | `dec/{pair}` | the investigator's decision in force on a pair ([`Decision`](homeward_crossmatch::Decision)) |
 //! | `dlog/{seq}` | every decision and withdrawal of one, in order, never pruned ([`DecisionEvent`](crate::DecisionEvent)) |
 //! | `meta/dseq` | the decision log's last sequence number |
+//! | `meta/dapplied` | the last decision-log entry the crossmatch consumer has applied |
 //!
 //! `{pair}` is `{relation}\0{left source}\0{left native_id}\0{right source}\0{right native_id}`
 //! (`matches.rs`).
@@ -62,6 +63,7 @@ pub(crate) const MREC: &str = "mrec/";
 pub(crate) const DEC: &str = "dec/";
 pub(crate) const DLOG: &str = "dlog/";
 pub(crate) const META_DSEQ: &str = "meta/dseq";
+pub(crate) const META_DAPPLIED: &str = "meta/dapplied";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {

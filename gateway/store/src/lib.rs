@@ -53,8 +53,8 @@ pub use federation::{FederationWrites, ReceivedMark, SharedMark};
 pub use feed::Consumer;
 pub use lifecycle::content_digest;
 pub use matches::{
-    DecisionChange, DecisionEvent, MatchEntry, MatchState, MatchWrites, Notice, NoticeFilter,
-    NoticeView, Proposal, Proposed,
+    DecisionChange, DecisionEvent, MatchEntry, MatchFilter, MatchState, MatchView, MatchWrites,
+    Notice, Proposal, Proposed,
 };
 pub use model::{
     Attempt, BatchResult, Change, ChangeKind, DigestEntry, InputContext, InputRef, ItemOutcome,

@@ -9,10 +9,12 @@
 //! - A **match** is a proposed pair as last computed ([`MatchEntry`]: relation, the two
 //!   records, score, rank, reasons, when it appeared and last improved, proposed or
 //!   withdrawn). There is one per pair.
-//! - A **notice** is one agency's notification of a match ([`Notice`]: when, seen or not).
+//! - A **notice** is one agency's notification of a match ([`Notice`]: when, read or not).
 //!   Both records' agencies (their sources) get one; one notice when both records come from
-//!   one source. A notice is made when the match appears, and made unseen again when its
+//!   one source. A notice is made when the match appears, and made unread again when its
 //!   score improves by at least [`IMPROVEMENT_BITS`] or a withdrawn match is proposed again.
+//!   Proposing a pair again with the same result changes nothing, so a consumer that repeats
+//!   a batch after a crash makes no second notice.
 //! - A **decision** (confirmed or excluded, by whom, when, comment) is kept in force per
 //!   pair (`dec/`) and in an append-only log (`dlog/`) that is never pruned: a later
 //!   decision on a pair replaces the one in force, and the log keeps both. The log's
@@ -27,13 +29,14 @@
 //! | `dec/{pair}` | the [`Decision`] in force on the pair |
 //! | `dlog/{seq}` | [`DecisionEvent`]: every decision and withdrawal, in order |
 //! | `meta/dseq` | the decision log's last sequence number |
+//! | `meta/dapplied` | the last decision-log entry the crossmatch consumer has applied |
 //!
 //! `{pair}` is `{relation}\0{left source}\0{left native_id}\0{right source}\0{right
 //! native_id}` with the relation as written in outputs (`same_person`,
 //! `possible_identification`), the pair ordered as [`PairKey::new`] orders it.
 
 use chrono::{DateTime, Utc};
-use homeward_crossmatch::{Decision, PairKey, Relation, Verdict};
+use homeward_crossmatch::{Decision, PairKey, Relation, ScorePart, Verdict};
 use homeward_schemas::RecordId;
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +46,7 @@ use crate::store::Store;
 use crate::txn::{Txn, decode};
 
 /// A match's score must rise by this many bits (twice as likely, at 1 bit) for its notices
-/// to be made unseen again: small drifts (frequencies change as records arrive) do not
+/// to be made unread again: small drifts (frequencies change as records arrive) do not
 /// notify anyone.
 pub const IMPROVEMENT_BITS: f32 = 1.0;
 
@@ -68,8 +71,17 @@ pub struct MatchEntry {
     /// computed (1 is best); same person: 0.
     #[serde(default)]
     pub rank: u32,
-    /// The score's parts in words.
+    /// The score's parts in words (supporting first, strongest first).
     pub reasons: String,
+    /// The score's parts, attribute by attribute (bits and what was compared).
+    #[serde(default)]
+    pub parts: Vec<ScorePart>,
+    /// The left record's version when the pair was computed.
+    #[serde(default)]
+    pub left_version: u64,
+    /// The right record's version when the pair was computed.
+    #[serde(default)]
+    pub right_version: u64,
     /// Identification scored on another record of the same remains (see the crossmatch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<RecordId>,
@@ -97,16 +109,18 @@ pub struct Notice {
     pub pair: PairKey,
     /// When it was notified (last).
     pub at: DateTime<Utc>,
-    /// When and by whom it was marked seen since; `None`: unseen.
+    /// When it was marked read since; `None`: unread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seen_at: Option<DateTime<Utc>>,
+    pub read_at: Option<DateTime<Utc>>,
+    /// Who marked it read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seen_by: Option<String>,
+    pub read_by: Option<String>,
 }
 
 impl Notice {
-    pub fn is_seen(&self) -> bool {
-        self.seen_at.is_some()
+    /// Whether the agency has marked it read.
+    pub fn is_read(&self) -> bool {
+        self.read_at.is_some()
     }
 }
 
@@ -117,6 +131,9 @@ pub struct Proposal {
     pub score: f32,
     pub rank: u32,
     pub reasons: String,
+    pub parts: Vec<ScorePart>,
+    pub left_version: u64,
+    pub right_version: u64,
     pub via: Option<RecordId>,
     pub also: Vec<RecordId>,
 }
@@ -130,7 +147,8 @@ pub enum Proposed {
     Again,
     /// The score rose by at least [`IMPROVEMENT_BITS`]: both agencies notified again.
     Improved,
-    /// Score, rank or reasons changed a little: updated, nobody notified.
+    /// Score, rank, reasons or the records' versions changed, the score by less than
+    /// [`IMPROVEMENT_BITS`]: updated, nobody notified.
     Updated,
     /// Nothing changed.
     Unchanged,
@@ -175,25 +193,43 @@ impl DecisionChange {
     }
 }
 
-/// Which notices to list ([`Store::notices`]).
+/// Which matches to list ([`Store::match_views`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NoticeFilter {
-    /// One agency's notices (all agencies' when `None`).
+pub struct MatchFilter {
+    /// Only matches one agency was notified of (a record source: ORI, XML sender, PFIF
+    /// domain); all when `None`.
     pub agency: Option<String>,
-    /// Only notices not marked seen.
-    pub unseen: bool,
+    /// Only matches naming this record.
+    pub record: Option<RecordId>,
+    /// Only matches with an unread notice (the agency's, when `agency` is given).
+    pub unread: bool,
     /// Also withdrawn matches and excluded pairs (hidden by default).
     pub all: bool,
 }
 
-/// A notice with its match and the decision in force on the pair.
+/// A match with the decision in force on its pair and its agencies' notices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NoticeView {
-    pub notice: Notice,
+pub struct MatchView {
     #[serde(rename = "match")]
     pub entry: MatchEntry,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// One per agency notified (one, or two when the records come from two sources).
+    pub notices: Vec<Notice>,
+}
+
+impl MatchView {
+    /// The notice of one agency, if it was notified.
+    pub fn notice(&self, agency: &str) -> Option<&Notice> {
+        self.notices.iter().find(|n| n.agency == agency)
+    }
+
+    /// Whether the pair is excluded by an investigator.
+    pub fn is_excluded(&self) -> bool {
+        self.decision
+            .as_ref()
+            .is_some_and(|d| d.verdict == Verdict::Excluded)
+    }
 }
 
 fn rel(r: Relation) -> &'static str {
@@ -268,7 +304,7 @@ fn mrec_prefix(id: &RecordId) -> String {
     format!("{}{}\0{}\0", keys::MREC, id.source, id.native_id)
 }
 
-fn mrec_key(id: &RecordId, p: &PairKey) -> String {
+pub(crate) fn mrec_key(id: &RecordId, p: &PairKey) -> String {
     format!("{}{}", mrec_prefix(id), pair_part(p))
 }
 
@@ -308,6 +344,8 @@ impl MatchWrites<'_> {
                 if (o.score - p.score).abs() >= 0.005
                     || o.rank != p.rank
                     || o.reasons != p.reasons
+                    || o.left_version != p.left_version
+                    || o.right_version != p.right_version
                     || o.via != p.via
                     || o.also != p.also =>
             {
@@ -323,6 +361,9 @@ impl MatchWrites<'_> {
             score: p.score,
             rank: p.rank,
             reasons: p.reasons,
+            parts: p.parts,
+            left_version: p.left_version,
+            right_version: p.right_version,
             via: p.via,
             also: p.also,
             first_at: old.as_ref().map(|o| o.first_at).unwrap_or(now),
@@ -344,8 +385,8 @@ impl MatchWrites<'_> {
                         agency: agency.to_string(),
                         pair: p.pair.clone(),
                         at: now,
-                        seen_at: None,
-                        seen_by: None,
+                        read_at: None,
+                        read_by: None,
                     },
                 )?;
             }
@@ -406,6 +447,16 @@ impl MatchWrites<'_> {
             return Ok(None);
         }
         self.tx.get(&match_key(pair))
+    }
+
+    /// Records that the consumer has applied the decision log up to `seq` (it never moves
+    /// back).
+    pub fn decisions_applied(&mut self, seq: u64) -> Result<(), StoreError> {
+        let current: u64 = self.tx.get(keys::META_DAPPLIED)?.unwrap_or(0);
+        if seq > current {
+            self.tx.put(keys::META_DAPPLIED.to_string(), &seq)?;
+        }
+        Ok(())
     }
 
     /// Acknowledges the change feed up to `seq` for `consumer`, in this transaction (see
@@ -559,54 +610,110 @@ impl Store {
         Ok(out)
     }
 
-    /// Notices with their matches and decisions: by agency, then pair. Withdrawn matches and
-    /// excluded pairs only with `filter.all`.
-    pub fn notices(&self, filter: &NoticeFilter) -> Result<Vec<NoticeView>, StoreError> {
-        let prefix = match &filter.agency {
-            Some(a) => {
-                check_agency(a)?;
-                notice_prefix(a)
-            }
-            None => keys::NOTICE.to_string(),
-        };
+    /// The matches a filter selects, each with its decision and notices, in key order
+    /// (callers rank them).
+    pub fn match_views(&self, filter: &MatchFilter) -> Result<Vec<MatchView>, StoreError> {
+        if let Some(a) = &filter.agency {
+            check_agency(a)?;
+        }
         let snap = self.engine().snapshot()?;
-        let mut out = Vec::new();
-        for kv in snap.scan(prefix.as_bytes(), prefix.as_bytes())? {
-            let (k, v) = kv?;
-            let notice: Notice = decode(&String::from_utf8_lossy(&k), &v)?;
-            if filter.unseen && notice.is_seen() {
-                continue;
+        let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> { Ok(snap.get(key.as_bytes())?) };
+        // the pairs to look at: a record's, an agency's notices', or every match
+        let mut pairs: Vec<PairKey> = Vec::new();
+        match (&filter.record, &filter.agency) {
+            (Some(id), _) => {
+                if !keys::valid_part(&id.source) || !keys::valid_part(&id.native_id) {
+                    return Ok(Vec::new());
+                }
+                let prefix = mrec_prefix(id);
+                for kv in snap.scan(prefix.as_bytes(), prefix.as_bytes())? {
+                    let (k, v) = kv?;
+                    pairs.push(decode(&String::from_utf8_lossy(&k), &v)?);
+                }
             }
-            let key = match_key(&notice.pair);
-            let Some(b) = snap.get(key.as_bytes())? else {
+            (None, Some(agency)) => {
+                let prefix = notice_prefix(agency);
+                for kv in snap.scan(prefix.as_bytes(), prefix.as_bytes())? {
+                    let (k, v) = kv?;
+                    let n: Notice = decode(&String::from_utf8_lossy(&k), &v)?;
+                    pairs.push(n.pair);
+                }
+            }
+            (None, None) => {
+                for kv in snap.scan(keys::MATCH.as_bytes(), keys::MATCH.as_bytes())? {
+                    let (k, v) = kv?;
+                    let m: MatchEntry = decode(&String::from_utf8_lossy(&k), &v)?;
+                    pairs.push(m.pair);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for pair in pairs {
+            let key = match_key(&pair);
+            let Some(b) = get(&key)? else {
                 continue;
             };
             let entry: MatchEntry = decode(&key, &b)?;
-            let dkey = dec_key(&notice.pair);
-            let decision: Option<Decision> = snap
-                .get(dkey.as_bytes())?
-                .map(|b| decode(&dkey, &b))
-                .transpose()?;
-            if !filter.all
-                && (entry.state == MatchState::Withdrawn
-                    || decision
-                        .as_ref()
-                        .is_some_and(|d| d.verdict == Verdict::Excluded))
+            let dkey = dec_key(&pair);
+            let decision: Option<Decision> =
+                get(&dkey)?.map(|b| decode(&dkey, &b)).transpose()?;
+            let mut notices = Vec::new();
+            for agency in agencies(&pair) {
+                let nkey = notice_key(agency, &pair);
+                if let Some(b) = get(&nkey)? {
+                    notices.push(decode::<Notice>(&nkey, &b)?);
+                }
+            }
+            let view = MatchView {
+                entry,
+                decision,
+                notices,
+            };
+            if let Some(a) = &filter.agency
+                && view.notice(a).is_none()
             {
                 continue;
             }
-            out.push(NoticeView {
-                notice,
-                entry,
-                decision,
-            });
+            if filter.unread {
+                let unread = match &filter.agency {
+                    Some(a) => view.notice(a).is_some_and(|n| !n.is_read()),
+                    None => view.notices.iter().any(|n| !n.is_read()),
+                };
+                if !unread {
+                    continue;
+                }
+            }
+            if !filter.all && (view.entry.state == MatchState::Withdrawn || view.is_excluded()) {
+                continue;
+            }
+            out.push(view);
         }
         Ok(out)
     }
 
-    /// Marks `agency`'s notices seen (by `by`, now): those of `pairs`, or all its unseen
+    /// One pair's match with its decision and notices (withdrawn and excluded ones too).
+    pub fn match_view(&self, pair: &PairKey) -> Result<Option<MatchView>, StoreError> {
+        let Some(entry) = self.match_entry(pair)? else {
+            return Ok(None);
+        };
+        let decision = self.decision(pair)?;
+        let mut notices = Vec::new();
+        for agency in agencies(pair) {
+            let key = notice_key(agency, pair);
+            if let Some(b) = self.engine().get(key.as_bytes())? {
+                notices.push(decode(&key, &b)?);
+            }
+        }
+        Ok(Some(MatchView {
+            entry,
+            decision,
+            notices,
+        }))
+    }
+
+    /// Marks `agency`'s notices read (by `by`, now): those of `pairs`, or all its unread
     /// ones when `pairs` is `None`. Returns how many changed.
-    pub fn mark_seen(
+    pub fn mark_read(
         &self,
         agency: &str,
         pairs: Option<&[PairKey]>,
@@ -632,16 +739,24 @@ impl Store {
                 let Some(mut notice) = tx.get::<Notice>(&k)? else {
                     continue;
                 };
-                if notice.is_seen() {
+                if notice.is_read() {
                     continue;
                 }
-                notice.seen_at = Some(now);
-                notice.seen_by = by.map(str::to_string);
+                notice.read_at = Some(now);
+                notice.read_by = by.map(str::to_string);
                 tx.put(k, &notice)?;
                 n += 1;
             }
             Ok(n)
         })
+    }
+
+    /// The last decision-log entry the crossmatch consumer has applied (0: none).
+    pub fn decisions_applied(&self) -> Result<u64, StoreError> {
+        match self.engine().get(keys::META_DAPPLIED.as_bytes())? {
+            Some(b) => decode(keys::META_DAPPLIED, &b),
+            None => Ok(0),
+        }
     }
 }
 
@@ -661,7 +776,7 @@ fn log_decision(tx: &mut Txn, what: DecisionChange) -> Result<u64, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use homeward_crossmatch::{Decision, PairKey, Relation, Verdict};
+    use homeward_crossmatch::{Decision, PairKey, Relation, ScorePart, Verdict};
     use homeward_schemas::RecordId;
 
     use super::*;
@@ -688,15 +803,23 @@ mod tests {
             score,
             rank: 1,
             reasons: format!("name: agrees (+{score:.1})"),
+            parts: vec![ScorePart {
+                attribute: homeward_crossmatch::Attribute::Name,
+                weight: score,
+                detail: "agrees".into(),
+            }],
+            left_version: 1,
+            right_version: 1,
             via: None,
             also: Vec::new(),
         }
     }
 
-    fn views(s: &Store, agency: Option<&str>, unseen: bool, all: bool) -> Vec<NoticeView> {
-        s.notices(&NoticeFilter {
+    fn views(s: &Store, agency: Option<&str>, unread: bool, all: bool) -> Vec<MatchView> {
+        s.match_views(&MatchFilter {
             agency: agency.map(str::to_string),
-            unseen,
+            record: None,
+            unread,
             all,
         })
         .unwrap()
@@ -711,19 +834,22 @@ mod tests {
                 Proposed::New
             );
             let all = views(&s, None, false, false);
-            assert_eq!(all.len(), 2);
-            assert_eq!(all[0].notice.agency, "AZ-ME");
-            assert_eq!(all[1].notice.agency, "AZ1");
-            assert!(all.iter().all(|v| !v.notice.is_seen()));
+            assert_eq!(all.len(), 1);
+            let agencies: Vec<&str> = all[0].notices.iter().map(|n| n.agency.as_str()).collect();
+            assert_eq!(agencies, ["AZ1", "AZ-ME"]);
+            assert!(all[0].notices.iter().all(|n| !n.is_read()));
             assert_eq!(all[0].entry.score, 20.0);
+            assert_eq!(all[0].entry.parts[0].weight, 20.0);
             assert_eq!(all[0].entry.state, MatchState::Proposed);
+            assert_eq!(views(&s, Some("AZ-ME"), false, false).len(), 1);
+            assert_eq!(views(&s, Some("TX1"), false, false).len(), 0);
 
             // the same again changes nothing; a small drift updates without notifying
             assert_eq!(
                 s.matches_write(|w| w.propose(proposal(20.0))).unwrap(),
                 Proposed::Unchanged
             );
-            assert_eq!(s.mark_seen("AZ1", None, Some("analyst")).unwrap(), 1);
+            assert_eq!(s.mark_read("AZ1", None, Some("analyst")).unwrap(), 1);
             assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
             assert_eq!(views(&s, Some("AZ-ME"), true, false).len(), 1);
             assert_eq!(
@@ -731,9 +857,18 @@ mod tests {
                 Proposed::Updated
             );
             assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
-            let seen = &views(&s, Some("AZ1"), false, false)[0];
-            assert_eq!(seen.notice.seen_by.as_deref(), Some("analyst"));
-            assert_eq!(seen.entry.score, 20.6);
+            let read = &views(&s, Some("AZ1"), false, false)[0];
+            assert_eq!(
+                read.notice("AZ1").unwrap().read_by.as_deref(),
+                Some("analyst")
+            );
+            assert_eq!(read.entry.score, 20.6);
+            // a new version of a record with the same score: updated, nobody notified
+            let mut p = proposal(20.6);
+            p.right_version = 2;
+            assert_eq!(s.matches_write(|w| w.propose(p)).unwrap(), Proposed::Updated);
+            assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
+            assert_eq!(s.match_entry(&ident()).unwrap().unwrap().right_version, 2);
 
             // an improvement of a bit or more is news again
             assert_eq!(
@@ -755,7 +890,7 @@ mod tests {
             assert_eq!(n, 1);
             assert!(views(&s, None, false, false).is_empty());
             let all = views(&s, None, false, true);
-            assert_eq!(all.len(), 2);
+            assert_eq!(all.len(), 1);
             assert_eq!(all[0].entry.state, MatchState::Withdrawn);
             assert_eq!(all[0].entry.withdrawn.as_deref(), Some("cleared"));
             // withdrawing twice is harmless
@@ -767,7 +902,15 @@ mod tests {
                 s.matches_write(|w| w.propose(proposal(19.0))).unwrap(),
                 Proposed::Again
             );
-            assert_eq!(views(&s, None, true, false).len(), 2);
+            assert_eq!(views(&s, Some("AZ1"), true, false).len(), 1);
+            assert_eq!(views(&s, Some("AZ-ME"), true, false).len(), 1);
+            let by_record = s
+                .match_views(&MatchFilter {
+                    record: Some(RecordId::new("AZ1", "M1")),
+                    ..MatchFilter::default()
+                })
+                .unwrap();
+            assert_eq!(by_record.len(), 1);
             let of = s.matches_of(&RecordId::new("AZ1", "M1")).unwrap();
             assert_eq!(of.len(), 1);
             assert_eq!(of[0].0.state, MatchState::Proposed);
@@ -791,6 +934,7 @@ mod tests {
                 assert_eq!(s.record_decision(&confirm).unwrap(), 1);
                 let v = views(&s, Some("AZ1"), false, false);
                 assert_eq!(v[0].decision.as_ref().unwrap().verdict, Verdict::Confirmed);
+                assert_eq!(v[0].decision.as_ref().unwrap().note.as_deref(), Some("dental records"));
                 let exclude = Decision {
                     verdict: Verdict::Excluded,
                     by: Some("R. Roe".into()),
@@ -799,7 +943,7 @@ mod tests {
                 assert_eq!(s.record_decision(&exclude).unwrap(), 2);
                 // excluded: hidden unless asked for everything
                 assert!(views(&s, None, false, false).is_empty());
-                assert_eq!(views(&s, None, false, true).len(), 2);
+                assert_eq!(views(&s, None, false, true).len(), 1);
                 // a same-person decision names one pair whatever the order
                 let sp = Decision {
                     pair: PairKey::new(
@@ -847,11 +991,17 @@ mod tests {
             assert_eq!(seq, 4);
             assert!(s.decision(&ident()).unwrap().is_none());
             assert!(s.withdraw_decision(&ident(), None).unwrap().is_none());
-            assert_eq!(views(&s, None, false, false).len(), 2);
+            assert_eq!(views(&s, None, false, false).len(), 1);
             let rep = s.check().unwrap();
             assert!(rep.is_ok(), "{:?}", rep.problems);
             assert_eq!(rep.decision_log, 4);
             assert_eq!(rep.matches, 1);
+            assert_eq!(rep.notices, 2);
+            // the consumer's place in the decision log never moves back
+            assert_eq!(s.decisions_applied().unwrap(), 0);
+            s.matches_write(|w| w.decisions_applied(3)).unwrap();
+            s.matches_write(|w| w.decisions_applied(1)).unwrap();
+            assert_eq!(s.decisions_applied().unwrap(), 3);
         });
     }
 
@@ -896,12 +1046,12 @@ mod tests {
         assert!(s.matches_write(|w| w.propose(p)).is_err());
         assert!(s.match_entry(&bad).unwrap().is_none());
         assert!(
-            s.notices(&NoticeFilter {
+            s.match_views(&MatchFilter {
                 agency: Some("A\0".into()),
-                ..NoticeFilter::default()
+                ..MatchFilter::default()
             })
             .is_err()
         );
-        assert!(s.mark_seen("", None, None).is_err());
+        assert!(s.mark_read("", None, None).is_err());
     }
 }

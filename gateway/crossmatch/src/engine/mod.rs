@@ -145,32 +145,6 @@ pub struct RunStats {
     pub records_to_identify: usize,
 }
 
-/// How the engine handles one (missing, unidentified/unclaimed) pair: [`Engine::trace`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Trace {
-    /// Why the pair can never be proposed, if it cannot.
-    pub exclusion: Option<score::Exclusion>,
-    /// The full score (when the pair is possible).
-    pub score: Option<f32>,
-    /// Distance between the last-seen and found places (km).
-    pub km: Option<f32>,
-    /// The geographic lookup read the missing record.
-    pub geo_read: bool,
-    /// A name, date, fingerprint or identifier key brought the pair together.
-    pub key: bool,
-    /// Bits suggested by shared marks and teeth keys.
-    pub evidence: f32,
-    /// Candidates estimated cheaply, and this one's estimate and rank among them.
-    pub estimated: usize,
-    pub estimate: Option<f32>,
-    pub estimate_rank: Option<usize>,
-    /// Scored in full.
-    pub pooled: bool,
-    /// Rank among the record's own scored candidates (before reports of one person share
-    /// a row and linked remains lend theirs).
-    pub rank: Option<usize>,
-}
-
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -370,11 +344,6 @@ impl Engine {
         }
         self.free.push(slot);
         true
-    }
-
-    /// The indexed records' ids (in no particular order).
-    pub fn record_ids(&self) -> impl Iterator<Item = &RecordId> {
-        self.ids.keys()
     }
 
     /// How many records are indexed.
@@ -997,62 +966,6 @@ impl Engine {
             }
         }
         out
-    }
-
-    /// Why a possible identification is (or is not) in `right`'s list: for studying misses
-    /// (`homeward evaluate --misses`). `None` when either record is not indexed.
-    pub fn trace(&self, left: &RecordId, right: &RecordId) -> Option<Trace> {
-        let sa = *self.ids.get(left)?;
-        let a = self.slot(sa)?;
-        let b = self.profile(right)?;
-        let mut t = Trace {
-            exclusion: score::check(a, b, Relation::PossibleIdentification).err(),
-            score: score::total(a, b, Relation::PossibleIdentification, &self.counts),
-            km: a.place.geo.zip(b.place.geo).map(|(x, y)| x.km(&y)),
-            ..Trace::default()
-        };
-        let pre = score::Prescorer::new(b, &self.counts);
-        let mut est: Vec<(u32, f32)> = Vec::new();
-        self.geo_missing.near(
-            b,
-            b.birth,
-            self.config.birth_slack_years,
-            self.config.reach(),
-            |s, summary| est.push((s, pre.score(summary))),
-        );
-        t.geo_read = est.iter().any(|e| e.0 == sa);
-        let mut plain = Vec::new();
-        let mut evidence = Vec::new();
-        self.lookup(b, Kind::Missing, true, &mut plain, &mut evidence);
-        t.key = plain.contains(&sa);
-        t.evidence = evidence
-            .iter()
-            .find(|e| e.0 == sa)
-            .map(|e| e.1)
-            .unwrap_or(0.0);
-        for (s, w) in evidence {
-            if (4.0..8.0).contains(&w)
-                && let Some(sm) = self.summaries.get(s as usize)
-            {
-                est.push((s, w + pre.score(sm)));
-            }
-        }
-        t.estimated = est.len();
-        if let Some(mine) = est
-            .iter()
-            .filter(|e| e.0 == sa)
-            .map(|e| e.1)
-            .reduce(f32::max)
-        {
-            t.estimate = Some(mine);
-            t.estimate_rank = Some(est.iter().filter(|e| e.1 > mine).count() + 1);
-        }
-        let mut pool = Vec::new();
-        self.identification_pool(b, &mut pool);
-        t.pooled = pool.binary_search(&sa).is_ok();
-        let (ranked, _, _) = self.rank_for(b);
-        t.rank = ranked.iter().position(|x| x.0 == sa).map(|i| i + 1);
-        Some(t)
     }
 
     /// The parts of a candidate's score, with reasons; `None` when a record is no longer
