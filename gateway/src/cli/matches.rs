@@ -1,14 +1,18 @@
-//! `homeward matches`: match notifications per agency, and investigators' decisions.
+//! `homeward matches`: the crossmatch's candidates kept in the store, per agency and per
+//! record, and investigators' decisions.
 //!
-//! - `homeward matches [--agency X] [--unseen] [--all] [--json] [--mark-seen --by NAME]`
-//!   brings the crossmatch up to date with the store (the change-feed consumer, one shot;
-//!   `--no-update` skips it) and lists the notices: by agency, confirmed first, then best
-//!   score first.
-//! - `homeward matches confirm LEFT RIGHT --by NAME [--comment TEXT]`,
-//!   `homeward matches exclude LEFT RIGHT --by NAME [--comment TEXT]`: ids as in the
-//!   candidates CSV (or `source/native_id`), either order. Exclusions are never proposed
-//!   again; confirmations are always listed. Confirming does not close either record (see
-//!   `matching::api`).
+//! - `homeward matches [--agency X] [--record ID] [--unread] [--all] [--json]
+//!   [--mark-read --by NAME]`: brings the crossmatch up to date with the store first when it
+//!   is behind (the change-feed consumer, one shot; `--no-update` skips it), then lists the
+//!   matches ranked: each unidentified or unclaimed record's candidates best first, then the
+//!   same-person pairs; with score, rank, state, decision, whether each agency has read its
+//!   notice, and the reasons.
+//! - `homeward matches show LEFT RIGHT [--json]`: one pair with the score's parts, attribute
+//!   by attribute (as stored; computed now when the pair was never proposed).
+//! - `homeward matches confirm|exclude LEFT RIGHT --by NAME [--comment TEXT]`: ids as in the
+//!   candidates CSV (a native id or NIC, or `source/native_id`), either order. Exclusions are
+//!   never proposed again; confirmations are always listed. Confirming does not close either
+//!   record (see `matching::api`).
 //! - `homeward matches undo LEFT RIGHT --by NAME`: withdraws the decision on a pair.
 
 use std::io::Write;
@@ -16,12 +20,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use homeward_crossmatch::Verdict;
-use homeward_store::{MatchState, NoticeFilter, NoticeView};
+use homeward_crossmatch::{Relation, Verdict};
+use homeward_store::{MatchState, Store};
 
 use super::{CliError, Env};
-use crate::matching::api::{self, DecisionRequest, show_id};
-use crate::matching::{Matching, MatchingError, Settings};
+use crate::matching::api::{self, DecisionRequest, ListRequest, Listed, PairDetail, show_id};
+use crate::matching::{Matching, MatchingError};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -34,22 +38,26 @@ pub struct MatchesArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// One agency's notices (a record source: ORI, XML sender, PFIF domain).
+    /// One agency's matches (a record source: ORI, XML sender, PFIF domain).
     #[arg(long)]
     pub agency: Option<String>,
-    /// Only notices not marked seen.
+    /// One record's matches (a native id or NIC, or `source/native_id`).
     #[arg(long)]
-    pub unseen: bool,
+    pub record: Option<String>,
+    /// Only matches whose notice is unread (the agency's, with --agency; any otherwise).
+    #[arg(long)]
+    pub unread: bool,
     /// Also withdrawn matches (a record closed) and excluded pairs.
     #[arg(long)]
     pub all: bool,
-    /// One JSON object a line (notice, match, decision).
+    /// One JSON object a line: `rank`, `match` (pair, score, parts, reasons, versions,
+    /// state), `decision`, `notices`.
     #[arg(long)]
     pub json: bool,
-    /// Mark the listed notices seen (needs --agency and --by).
+    /// Mark the agency's listed notices read (needs --agency and --by).
     #[arg(long, requires_all = ["agency", "by"])]
-    pub mark_seen: bool,
-    /// Who marks them seen.
+    pub mark_read: bool,
+    /// Who marks them read.
     #[arg(long)]
     pub by: Option<String>,
     /// List what is stored without first bringing the crossmatch up to date.
@@ -59,12 +67,25 @@ pub struct ListArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MatchesAction {
+    /// One pair in detail: both records, the score's parts attribute by attribute.
+    Show(ShowArgs),
     /// Confirm a pair (the same person, or an identification).
     Confirm(DecideArgs),
     /// Exclude a pair: it is never proposed again.
     Exclude(DecideArgs),
     /// Withdraw the decision on a pair (undecided again).
     Undo(UndoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// One record, as in the candidates CSV (native id or NIC), or `source/native_id`.
+    pub left: String,
+    /// The other record.
+    pub right: String,
+    /// The detail as JSON (both records whole).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +106,7 @@ pub struct DecideArgs {
 pub struct UndoArgs {
     pub left: String,
     pub right: String,
+    /// Who withdraws the decision.
     #[arg(long)]
     pub by: String,
 }
@@ -99,11 +121,15 @@ fn failed(context: &str) -> impl FnOnce(MatchingError) -> CliError + '_ {
     }
 }
 
+fn io(e: std::io::Error) -> CliError {
+    CliError::io("standard output", e)
+}
+
 pub fn run(env: &Env, args: MatchesArgs) -> Result<ExitCode, CliError> {
     let store = Arc::new(env.open_store()?);
     let mut out = std::io::stdout().lock();
-    let io = |e| CliError::io("standard output", e);
     match args.action {
+        Some(MatchesAction::Show(a)) => show(&store, a, &mut out),
         Some(MatchesAction::Confirm(a)) => decide(&store, a, Verdict::Confirmed, &mut out),
         Some(MatchesAction::Exclude(a)) => decide(&store, a, Verdict::Excluded, &mut out),
         Some(MatchesAction::Undo(a)) => {
@@ -121,7 +147,7 @@ pub fn run(env: &Env, args: MatchesArgs) -> Result<ExitCode, CliError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        None => list(store, args.list, &mut out),
+        None => list(store, args.list, env.config.crossmatch.settings(), &mut out),
     }
 }
 
@@ -133,7 +159,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 fn decide(
-    store: &homeward_store::Store,
+    store: &Store,
     a: DecideArgs,
     verdict: Verdict,
     out: &mut dyn Write,
@@ -158,8 +184,8 @@ fn decide(
         show_id(&d.pair.right),
         d.by.as_deref().unwrap_or("-"),
     )
-    .map_err(|e| CliError::io("standard output", e))?;
-    if verdict == Verdict::Confirmed && d.pair.relation.as_str() == "possible_identification" {
+    .map_err(io)?;
+    if verdict == Verdict::Confirmed && d.pair.relation == Relation::PossibleIdentification {
         eprintln!(
             "note: the records stay open until the agency clears the unidentified record \
              (NCIC CU / clearinghouse clear); the confirmation is listed with the match"
@@ -168,69 +194,87 @@ fn decide(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Brings the store's matches up to date when the consumer is behind (one shot).
+pub fn catch_up(store: &Arc<Store>, settings: crate::matching::Settings) -> Result<(), CliError> {
+    if !Matching::behind(store).map_err(failed("reading the change feed"))? {
+        return Ok(());
+    }
+    let mut m = Matching::open(store.clone(), settings)
+        .map_err(failed("building the crossmatch index"))?;
+    let done = m.catch_up().map_err(failed("catching up with the store"))?;
+    eprintln!(
+        "crossmatch: {} records of {} changes and {} decisions processed: {} new matches, {} \
+         notified again, {} withdrawn",
+        done.records, done.changes, done.decisions, done.new, done.renotified, done.withdrawn
+    );
+    Ok(())
+}
+
 fn list(
-    store: Arc<homeward_store::Store>,
+    store: Arc<Store>,
     a: ListArgs,
+    env_settings: crate::matching::Settings,
     out: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
-    let io = |e| CliError::io("standard output", e);
     if !a.no_update {
-        let mut m = Matching::open(store.clone(), Settings::default())
-            .map_err(failed("building the crossmatch index"))?;
-        let done = m.catch_up().map_err(failed("catching up with the store"))?;
-        if done.changes > 0 || done.decisions > 0 {
-            eprintln!(
-                "crossmatch: {} changes, {} decisions processed: {} new matches, {} notified \
-                 again, {} withdrawn",
-                done.changes, done.decisions, done.new, done.renotified, done.withdrawn
-            );
-        }
+        catch_up(&store, env_settings)?;
     }
-    let filter = NoticeFilter {
+    let req = ListRequest {
         agency: a.agency.clone(),
-        unseen: a.unseen,
+        record: a.record.clone(),
+        unread: a.unread,
         all: a.all,
     };
-    let views = api::list(&store, &filter).map_err(failed("listing matches"))?;
-    for v in &views {
+    let rows = api::list(&store, &req).map_err(failed("listing matches"))?;
+    for l in &rows {
         if a.json {
-            let line =
-                serde_json::to_string(v).map_err(|e| CliError::failed("writing JSON", e))?;
+            let line = serde_json::to_string(l).map_err(|e| CliError::failed("writing JSON", e))?;
             writeln!(out, "{line}").map_err(io)?;
         } else {
-            write_view(out, v).map_err(io)?;
+            write_listed(out, l, a.agency.as_deref()).map_err(io)?;
         }
     }
-    let unseen = views.iter().filter(|v| !v.notice.is_seen()).count();
-    eprintln!("{} notices, {unseen} unseen", views.len());
-    if a.mark_seen
+    let unread = rows
+        .iter()
+        .filter(|l| match &a.agency {
+            Some(x) => l.view.notice(x).is_some_and(|n| !n.is_read()),
+            None => l.view.notices.iter().any(|n| !n.is_read()),
+        })
+        .count();
+    eprintln!("{} matches, {unread} unread", rows.len());
+    if a.mark_read
         && let Some(agency) = &a.agency
     {
-        let pairs: Vec<_> = views.iter().map(|v| v.notice.pair.clone()).collect();
-        let n = api::mark_seen(&store, agency, Some(&pairs), a.by.as_deref())
-            .map_err(failed("marking notices seen"))?;
-        eprintln!("{n} marked seen");
+        let pairs: Vec<_> = rows.iter().map(|l| l.view.entry.pair.clone()).collect();
+        let n = api::mark_read(&store, agency, Some(&pairs), a.by.as_deref())
+            .map_err(failed("marking notices read"))?;
+        eprintln!("{n} marked read");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_view(out: &mut dyn Write, v: &NoticeView) -> std::io::Result<()> {
+fn write_listed(out: &mut dyn Write, l: &Listed, agency: Option<&str>) -> std::io::Result<()> {
+    let v = &l.view;
     let e = &v.entry;
-    let seen = if v.notice.is_seen() { "seen" } else { "NEW" };
-    let rank = if e.rank > 0 {
-        format!(" #{}", e.rank)
+    let read = |n: &homeward_store::Notice| {
+        format!("{}:{}", n.agency, if n.is_read() { "read" } else { "NEW" })
+    };
+    let notices = match agency.and_then(|a| v.notice(a)) {
+        Some(n) => read(n),
+        None => v.notices.iter().map(read).collect::<Vec<_>>().join(" "),
+    };
+    let rank = if l.rank > 0 {
+        format!("#{}", l.rank)
     } else {
-        String::new()
+        "-".into()
     };
     writeln!(
         out,
-        "{}\t{seen}\t{}\t{} ~ {}\t{:.2}{rank}\t{}",
-        v.notice.agency,
+        "{rank}\t{}\t{} ~ {}\t{:.2}\t{notices}",
         e.pair.relation.as_str(),
         show_id(&e.pair.left),
         show_id(&e.pair.right),
         e.score,
-        v.notice.at.format("%Y-%m-%d %H:%M:%SZ"),
     )?;
     if let Some(d) = &v.decision {
         writeln!(
@@ -254,4 +298,106 @@ fn write_view(out: &mut dyn Write, v: &NoticeView) -> std::io::Result<()> {
         )?;
     }
     writeln!(out, "    {}", e.reasons)
+}
+
+fn show(store: &Store, a: ShowArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let d = api::show(store, &a.left, &a.right, true).map_err(failed("showing the pair"))?;
+    if a.json {
+        let line = serde_json::to_string(&d).map_err(|e| CliError::failed("writing JSON", e))?;
+        writeln!(out, "{line}").map_err(io)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_detail(out, &d).map_err(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_detail(out: &mut dyn Write, d: &PairDetail) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} ~ {}",
+        d.pair.relation.as_str(),
+        show_id(&d.pair.left),
+        show_id(&d.pair.right)
+    )?;
+    for (side, r) in [("left", &d.left), ("right", &d.right)] {
+        writeln!(
+            out,
+            "  {side}: {} {} {}, version {}",
+            show_id(&r.id),
+            r.kind,
+            r.status,
+            r.version
+        )?;
+    }
+    match &d.view {
+        Some(v) => {
+            let e = &v.entry;
+            writeln!(
+                out,
+                "  stored: {:?}, score {:.2}, computed at versions {} / {}{}, first proposed {}",
+                e.state,
+                e.score,
+                e.left_version,
+                e.right_version,
+                if d.changed_since {
+                    " (a record changed since)"
+                } else {
+                    ""
+                },
+                e.first_at.format("%Y-%m-%d %H:%M:%SZ")
+            )?;
+            if let Some(w) = &e.withdrawn {
+                writeln!(out, "  withdrawn: {w}")?;
+            }
+            for n in &v.notices {
+                writeln!(
+                    out,
+                    "  notice to {}: {} {}",
+                    n.agency,
+                    n.at.format("%Y-%m-%d %H:%M:%SZ"),
+                    match (&n.read_at, &n.read_by) {
+                        (Some(t), by) => format!(
+                            "read {}{}",
+                            t.format("%Y-%m-%d %H:%M:%SZ"),
+                            by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+                        ),
+                        (None, _) => "unread".into(),
+                    }
+                )?;
+            }
+            if let Some(dec) = &v.decision {
+                writeln!(
+                    out,
+                    "  decision: {} by {}{}",
+                    verdict_word(dec.verdict),
+                    dec.by.as_deref().unwrap_or("-"),
+                    dec.note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        None if d.computed_now => writeln!(
+            out,
+            "  never proposed; scored now against the stored records: {:.2}",
+            d.score.unwrap_or_default()
+        )?,
+        None => writeln!(out, "  never proposed")?,
+    }
+    if let Some(why) = &d.not_proposed {
+        writeln!(out, "  not proposed now: {why}")?;
+    }
+    let mut parts = d.parts.clone();
+    parts.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    for p in &parts {
+        writeln!(
+            out,
+            "  {:>7.2}  {:<12} {}",
+            p.weight,
+            p.attribute.as_str(),
+            p.detail
+        )?;
+    }
+    Ok(())
 }

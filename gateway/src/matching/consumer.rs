@@ -1,9 +1,9 @@
 //! One batch of the crossmatch consumer: decisions picked up, records upserted, candidates
 //! computed and stored as matches with the cursor.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use homeward_crossmatch::{Candidate, Engine, PairKey, Relation};
+use homeward_crossmatch::{Candidate, Engine, PairKey, Parts, Relation};
 use homeward_schemas::{Record, RecordId};
 use homeward_store::{DecisionChange, MatchState, Proposal, Proposed};
 
@@ -75,12 +75,14 @@ pub(super) fn process(
         out.records += 1;
         match m.store.get(&id)? {
             None => {
+                m.versions.remove(&id);
                 if m.engine.remove(&id) {
                     out.closed += 1;
                 }
                 work.push(Work::Closed(id, "record removed from the store".into()));
             }
             Some(r) if !r.is_open() => {
+                m.versions.remove(&id);
                 if m.engine.remove(&id) {
                     out.closed += 1;
                 }
@@ -88,7 +90,11 @@ pub(super) fn process(
                 work.push(Work::Closed(id, why));
             }
             Some(r) => {
-                m.engine.upsert(&r);
+                // the version indexed already (the bulk build at start) is not indexed again
+                if m.versions.get(&id) != Some(&r.version) {
+                    m.engine.upsert(&r);
+                    m.versions.insert(id.clone(), r.version);
+                }
                 open.push((id, recheck(&r)));
             }
         }
@@ -98,7 +104,7 @@ pub(super) fn process(
             .engine
             .candidates(&id)
             .iter()
-            .map(|c| proposal(&m.engine, c))
+            .map(|c| proposal(&m.engine, &m.versions, c))
             .collect();
         work.push(Work::Open {
             id,
@@ -108,6 +114,7 @@ pub(super) fn process(
     }
 
     let engine = &m.engine;
+    let decisions = m.decision_seq;
     let done = m.store.matches_write(|w| {
         let mut n = CatchUp::default();
         for item in &work {
@@ -157,6 +164,7 @@ pub(super) fn process(
         if let Some(seq) = ack {
             w.ack(CONSUMER, seq)?;
         }
+        w.decisions_applied(decisions)?;
         Ok(n)
     })?;
     out.new += done.new;
@@ -171,13 +179,17 @@ fn recheck(r: &Record) -> bool {
     r.version > 1
 }
 
-/// A candidate as stored: with its reasons in words.
-fn proposal(engine: &Engine, c: &Candidate) -> Proposal {
+/// A candidate as stored: with its parts, its reasons in words and the records' versions.
+fn proposal(engine: &Engine, versions: &HashMap<RecordId, u64>, c: &Candidate) -> Proposal {
+    let parts = engine.explain(c).map(|p| p.0).unwrap_or_default();
     Proposal {
         pair: PairKey::new(c.relation, c.left.clone(), c.right.clone()),
         score: c.score,
         rank: c.rank,
-        reasons: engine.explain(c).map(|p| p.reasons()).unwrap_or_default(),
+        reasons: Parts(parts.clone()).reasons(),
+        parts,
+        left_version: versions.get(&c.left).copied().unwrap_or(0),
+        right_version: versions.get(&c.right).copied().unwrap_or(0),
         via: c.via.clone(),
         also: c.also.clone(),
     }

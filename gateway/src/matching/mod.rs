@@ -8,19 +8,25 @@
 //!   └──────────── matches_write: notifications for both agencies + cursor, one batch
 //! ```
 //!
-//! - [`Matching::open`] builds the engine from every stored record and the decisions in
-//!   force; [`Matching::catch_up`] then processes the changes after the consumer's cursor:
-//!   for each changed record (its latest version, once per batch) it upserts the record,
-//!   computes its candidates at once and records them as matches with notices for both
-//!   records' agencies; a closed record leaves the index and its matches are withdrawn. The
-//!   notifications and the cursor go into one durable batch, so a crash repeats at most the
-//!   last batch, which is harmless.
+//! - [`Matching::open`] builds the engine from every stored record (in bulk, in parallel;
+//!   closed records are not indexed) and the decisions in force; [`Matching::catch_up`] then
+//!   processes the changes after the consumer's cursor: for each changed record (its latest
+//!   version, once per batch) it upserts the record (unless that version is the one
+//!   indexed), computes its candidates at once and records them as matches with notices for
+//!   both records' agencies; a closed record (located, cleared, cancelled, identified,
+//!   expired) or a removed one leaves the index and its matches are withdrawn. The
+//!   notifications, the cursor and the consumer's place in the decision log go into one
+//!   durable batch, so a crash repeats at most the last batch, and proposing a pair again
+//!   with the same result changes nothing: no notice is made twice.
 //! - Decisions made elsewhere (the command line, the admin API) are read from the store's
 //!   decision log before each batch; a decided pair's records are computed again at once
-//!   (an exclusion lets the next candidate in; a confirmation is always listed).
+//!   (an exclusion lets the next candidate in; a confirmation is always listed). The place
+//!   in the log is stored, so a decision made while no consumer ran is applied at its next
+//!   start.
 //! - [`start`] runs it on its own thread (catch up, then wait for [`Handle::notify`] or
 //!   the poll interval); [`Handle::shutdown`] stops it after the batch in progress.
-//!   Commands use [`Matching::catch_up`] directly (one shot).
+//!   `homeward serve` runs it (`[crossmatch]`); `homeward import` and `homeward matches` use
+//!   [`Matching::catch_up`] directly (one shot).
 //! - [`api`]: plain functions for commands and the admin API (list matches, record and
 //!   withdraw decisions, mark notices seen).
 
@@ -29,12 +35,16 @@ mod consumer;
 #[cfg(test)]
 mod tests;
 
+pub mod config;
+
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use homeward_crossmatch::{Config, Engine, Matches};
+use homeward_schemas::RecordId;
 use homeward_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -127,6 +137,8 @@ pub struct Matching {
     store: Arc<Store>,
     engine: Engine,
     settings: Settings,
+    /// The version of every indexed record.
+    versions: HashMap<RecordId, u64>,
     /// The last decision-log entry applied to the engine.
     decision_seq: u64,
 }
@@ -144,15 +156,24 @@ impl Matching {
     /// Builds the engine from every stored record (closed ones are not indexed) and the
     /// decisions in force.
     pub fn open(store: Arc<Store>, settings: Settings) -> Result<Self, MatchingError> {
-        // the log position first: a decision made meanwhile is applied twice, never missed
-        let decision_seq = store.decision_seq()?;
-        let engine = build_engine(&store, settings.engine)?;
+        // the decisions applied at the last batch: those made since are applied (again: the
+        // engine holds every decision in force already) and their records computed again
+        let decision_seq = store.decisions_applied()?;
+        let (engine, versions) = build(&store, settings.engine)?;
         Ok(Self {
             store,
             engine,
             settings,
+            versions,
             decision_seq,
         })
+    }
+
+    /// Whether the consumer is behind the store: changes after its cursor, or decisions it
+    /// has not applied. Cheap (two counters): `homeward matches` catches up only then.
+    pub fn behind(store: &Store) -> Result<bool, MatchingError> {
+        Ok(store.cursor(CONSUMER)? < store.last_seq()?
+            || store.decisions_applied()? < store.decision_seq()?)
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -214,15 +235,25 @@ impl Matching {
 /// An engine holding every stored record (closed ones are skipped) and the decisions in
 /// force.
 pub fn build_engine(store: &Store, config: Config) -> Result<Engine, MatchingError> {
-    let records = store
-        .records()?
-        .filter(|r| r.as_ref().map_or(true, |r| r.is_open()))
-        .collect::<Result<Vec<_>, _>>()?;
+    Ok(build(store, config)?.0)
+}
+
+/// [`build_engine`], with the version of every record indexed.
+fn build(store: &Store, config: Config) -> Result<(Engine, HashMap<RecordId, u64>), MatchingError> {
+    let mut versions = HashMap::new();
+    let mut records = Vec::new();
+    for r in store.records()? {
+        let r = r?;
+        if r.is_open() {
+            versions.insert(r.id.clone(), r.version);
+            records.push(r);
+        }
+    }
     let mut engine = Engine::from_records(config, records);
     for d in store.decisions()? {
         engine.decide(d);
     }
-    Ok(engine)
+    Ok((engine, versions))
 }
 
 /// What the running consumer last did.
@@ -232,6 +263,8 @@ pub struct Status {
     pub ready: bool,
     /// Records indexed.
     pub indexed: usize,
+    /// The consumer's change-feed cursor.
+    pub cursor: u64,
     /// Totals since start.
     pub totals: CatchUp,
     /// The last error, if the last attempt failed (the consumer retries).
@@ -274,7 +307,7 @@ impl Shared {
 /// The running consumer ([`start`]). Stop it with [`Handle::shutdown`].
 pub struct Handle {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Handle {
@@ -302,7 +335,7 @@ pub fn start(store: Arc<Store>, settings: Settings) -> Result<Handle, MatchingEr
         .map_err(|e| MatchingError::Thread(e.to_string()))?;
     Ok(Handle {
         shared,
-        thread: Some(thread),
+        thread: Mutex::new(Some(thread)),
     })
 }
 
@@ -344,6 +377,7 @@ fn run_consumer(store: &Arc<Store>, settings: Settings, shared: &Shared) {
                 let indexed = matching.engine().len();
                 shared.set_status(|s| {
                     s.totals.add(&done);
+                    s.cursor = done.cursor;
                     s.indexed = indexed;
                     s.last_error = None;
                 });
@@ -377,15 +411,13 @@ impl Handle {
     }
 
     /// Stops the consumer after the batch in progress (whose notifications and cursor are
-    /// stored together, or not at all) and waits for its thread.
-    pub fn shutdown(mut self) -> Result<(), MatchingError> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> Result<(), MatchingError> {
+    /// stored together, or not at all) and waits for its thread. Blocks: call it from a
+    /// blocking context. A second call returns at once.
+    pub fn shutdown(&self) -> Result<(), MatchingError> {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.notify();
-        match self.thread.take() {
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        match thread {
             Some(t) => t
                 .join()
                 .map_err(|_| MatchingError::Thread("the consumer thread panicked".into())),
@@ -396,6 +428,6 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        let _ = self.stop_and_join();
+        let _ = self.shutdown();
     }
 }

@@ -314,6 +314,9 @@ impl Operations {
         if new.store != old.store {
             restart.push("[store]".to_string());
         }
+        if new.crossmatch != old.crossmatch {
+            restart.push("[crossmatch]".to_string());
+        }
         let listen = |c: &Config| c.admin.as_ref().map(|a| a.listen.clone());
         if listen(&new) != listen(&old) {
             restart.push("[admin] listen".to_string());
