@@ -4,10 +4,10 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
-pub mod matching;
 pub mod demo;
 pub mod federation;
 pub mod jobs;
+pub mod matching;
 pub mod operations;
 pub mod pipeline;
 pub mod service;

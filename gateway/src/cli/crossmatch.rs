@@ -107,8 +107,8 @@ pub fn run(env: &Env, args: CrossmatchArgs) -> Result<ExitCode, CliError> {
     let (engine, total, what) = if args.inputs.is_empty() {
         let store = env.open_store()?;
         let stats = store.stats().map_err(store_err("counting records"))?;
-        let engine = build_engine(&store, config)
-            .map_err(|e| CliError::failed("reading the store", e))?;
+        let engine =
+            build_engine(&store, config).map_err(|e| CliError::failed("reading the store", e))?;
         let what = format!(
             "store {}: {} records, {} decisions",
             env.data_dir.display(),

@@ -199,8 +199,8 @@ pub fn catch_up(store: &Arc<Store>, settings: crate::matching::Settings) -> Resu
     if !Matching::behind(store).map_err(failed("reading the change feed"))? {
         return Ok(());
     }
-    let mut m = Matching::open(store.clone(), settings)
-        .map_err(failed("building the crossmatch index"))?;
+    let mut m =
+        Matching::open(store.clone(), settings).map_err(failed("building the crossmatch index"))?;
     let done = m.catch_up().map_err(failed("catching up with the store"))?;
     eprintln!(
         "crossmatch: {} records of {} changes and {} decisions processed: {} new matches, {} \
@@ -359,7 +359,9 @@ fn write_detail(out: &mut dyn Write, d: &PairDetail) -> std::io::Result<()> {
                         (Some(t), by) => format!(
                             "read {}{}",
                             t.format("%Y-%m-%d %H:%M:%SZ"),
-                            by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+                            by.as_deref()
+                                .map(|b| format!(" by {b}"))
+                                .unwrap_or_default()
                         ),
                         (None, _) => "unread".into(),
                     }

@@ -292,8 +292,8 @@ pub fn show(
     if let Some(v) = view {
         d.score = Some(v.entry.score);
         d.parts = v.entry.parts.clone();
-        d.changed_since = d.left.version > v.entry.left_version
-            || d.right.version > v.entry.right_version;
+        d.changed_since =
+            d.left.version > v.entry.left_version || d.right.version > v.entry.right_version;
         d.view = Some(v);
         return Ok(d);
     }
@@ -316,7 +316,9 @@ pub fn show(
                 d.computed_now = true;
             }
             None => {
-                d.not_proposed = Some("an impossible combination (see the exclusions in docs/crossmatch.md)".into());
+                d.not_proposed = Some(
+                    "an impossible combination (see the exclusions in docs/crossmatch.md)".into(),
+                );
             }
         }
     }

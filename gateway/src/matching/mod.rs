@@ -217,7 +217,9 @@ impl Matching {
         let mut out = CatchUp::default();
         let decided = consumer::sync_decisions(self, &mut out)?;
         let cursor = self.store.cursor(CONSUMER)?;
-        let changes = self.store.changes_after(cursor, self.settings.batch.max(1))?;
+        let changes = self
+            .store
+            .changes_after(cursor, self.settings.batch.max(1))?;
         out.changes = changes.len() as u64;
         let ack = changes.last().map(|c| c.seq);
         let mut ids: Vec<homeward_schemas::RecordId> = decided;

@@ -617,7 +617,8 @@ impl Store {
             check_agency(a)?;
         }
         let snap = self.engine().snapshot()?;
-        let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> { Ok(snap.get(key.as_bytes())?) };
+        let get =
+            |key: &str| -> Result<Option<Vec<u8>>, StoreError> { Ok(snap.get(key.as_bytes())?) };
         // the pairs to look at: a record's, an agency's notices', or every match
         let mut pairs: Vec<PairKey> = Vec::new();
         match (&filter.record, &filter.agency) {
@@ -655,8 +656,7 @@ impl Store {
             };
             let entry: MatchEntry = decode(&key, &b)?;
             let dkey = dec_key(&pair);
-            let decision: Option<Decision> =
-                get(&dkey)?.map(|b| decode(&dkey, &b)).transpose()?;
+            let decision: Option<Decision> = get(&dkey)?.map(|b| decode(&dkey, &b)).transpose()?;
             let mut notices = Vec::new();
             for agency in agencies(&pair) {
                 let nkey = notice_key(agency, &pair);
@@ -866,7 +866,10 @@ mod tests {
             // a new version of a record with the same score: updated, nobody notified
             let mut p = proposal(20.6);
             p.right_version = 2;
-            assert_eq!(s.matches_write(|w| w.propose(p)).unwrap(), Proposed::Updated);
+            assert_eq!(
+                s.matches_write(|w| w.propose(p)).unwrap(),
+                Proposed::Updated
+            );
             assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
             assert_eq!(s.match_entry(&ident()).unwrap().unwrap().right_version, 2);
 
@@ -934,7 +937,10 @@ mod tests {
                 assert_eq!(s.record_decision(&confirm).unwrap(), 1);
                 let v = views(&s, Some("AZ1"), false, false);
                 assert_eq!(v[0].decision.as_ref().unwrap().verdict, Verdict::Confirmed);
-                assert_eq!(v[0].decision.as_ref().unwrap().note.as_deref(), Some("dental records"));
+                assert_eq!(
+                    v[0].decision.as_ref().unwrap().note.as_deref(),
+                    Some("dental records")
+                );
                 let exclude = Decision {
                     verdict: Verdict::Excluded,
                     by: Some("R. Roe".into()),
