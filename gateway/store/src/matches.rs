@@ -45,8 +45,8 @@ use crate::keys;
 use crate::store::Store;
 use crate::txn::{Txn, decode};
 
-/// A match's score must rise by this many bits (twice as likely, at 1 bit) for its notices
-/// to be made unread again: small drifts (frequencies change as records arrive) do not
+/// A match's score must rise by this many bits above the score it was last notified at
+/// (twice as likely, at 1 bit) for its notices to be made unread again: small drifts (frequencies change as records arrive) do not
 /// notify anyone.
 pub const IMPROVEMENT_BITS: f32 = 1.0;
 
@@ -95,6 +95,11 @@ pub struct MatchEntry {
     pub notified_at: DateTime<Utc>,
     /// When it was last computed.
     pub updated_at: DateTime<Utc>,
+    /// The score its notices were last made at: an improvement is measured from it, so a
+    /// score that moves back and forth (the pair computed from either record's side, with
+    /// different evidence lent by linked records) notifies nobody again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_score: Option<f32>,
     pub state: MatchState,
     /// Why it was withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -339,7 +344,9 @@ impl MatchWrites<'_> {
         let outcome = match &old {
             None => Proposed::New,
             Some(o) if o.state == MatchState::Withdrawn => Proposed::Again,
-            Some(o) if p.score >= o.score + IMPROVEMENT_BITS => Proposed::Improved,
+            Some(o) if p.score >= o.notified_score.unwrap_or(o.score) + IMPROVEMENT_BITS => {
+                Proposed::Improved
+            }
             Some(o)
                 if (o.score - p.score).abs() >= 0.005
                     || o.rank != p.rank
@@ -373,6 +380,12 @@ impl MatchWrites<'_> {
                 old.as_ref().map(|o| o.notified_at).unwrap_or(now)
             },
             updated_at: now,
+            notified_score: if outcome.notified() {
+                Some(p.score)
+            } else {
+                old.as_ref()
+                    .and_then(|o| o.notified_score.or(Some(o.score)))
+            },
             state: MatchState::Proposed,
             withdrawn: None,
         };
@@ -873,12 +886,21 @@ mod tests {
             assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
             assert_eq!(s.match_entry(&ident()).unwrap().unwrap().right_version, 2);
 
-            // an improvement of a bit or more is news again
+            // an improvement of a bit or more over the score notified is news again
             assert_eq!(
                 s.matches_write(|w| w.propose(proposal(22.0))).unwrap(),
                 Proposed::Improved
             );
             assert_eq!(views(&s, Some("AZ1"), true, false).len(), 1);
+            // a score going down and back up (computed from either side) is not
+            s.mark_read("AZ1", None, None).unwrap();
+            for score in [20.5, 22.0, 20.5, 22.4] {
+                assert_eq!(
+                    s.matches_write(|w| w.propose(proposal(score))).unwrap(),
+                    Proposed::Updated
+                );
+            }
+            assert_eq!(views(&s, Some("AZ1"), true, false).len(), 0);
         });
     }
 
