@@ -321,12 +321,14 @@ impl Served {
                 let _ = tx.send(line);
             }
         });
+        // owned before anything can fail, so that Drop stops it
+        let served = Self { child, lines: rx };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).expect("serve did not start");
+            let line = served.lines.recv_timeout(left).expect("serve did not start");
             if line.contains("serving partners on") {
-                return (Self { child, lines: rx }, line);
+                return (served, line);
             }
         }
     }
