@@ -194,18 +194,32 @@ fn decide(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Brings the store's matches up to date when the consumer is behind (one shot).
+/// Brings the store's matches up to date when the consumer is behind (one shot), and says on
+/// stderr what it did and how long the index build and the catch-up took.
 pub fn catch_up(store: &Arc<Store>, settings: crate::matching::Settings) -> Result<(), CliError> {
     if !Matching::behind(store).map_err(failed("reading the change feed"))? {
         return Ok(());
     }
-    let mut m =
-        Matching::open(store.clone(), settings).map_err(failed("building the crossmatch index"))?;
+    let started = std::time::Instant::now();
+    let mut m = Matching::open(store.clone(), settings)
+        .map_err(failed("building the crossmatch index"))?;
+    let built = started.elapsed();
     let done = m.catch_up().map_err(failed("catching up with the store"))?;
+    let caught = started.elapsed() - built;
     eprintln!(
         "crossmatch: {} records of {} changes and {} decisions processed: {} new matches, {} \
-         notified again, {} withdrawn",
-        done.records, done.changes, done.decisions, done.new, done.renotified, done.withdrawn
+         notified again, {} withdrawn (index of {} records built in {:.2}s, catch-up {:.2}s, \
+         {:.0} records/s)",
+        done.records,
+        done.changes,
+        done.decisions,
+        done.new,
+        done.renotified,
+        done.withdrawn,
+        m.engine().len(),
+        built.as_secs_f64(),
+        caught.as_secs_f64(),
+        done.records as f64 / caught.as_secs_f64().max(1e-9)
     );
     Ok(())
 }
