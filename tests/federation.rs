@@ -400,22 +400,44 @@ fn cross_border_cases() -> (Vec<Record>, Vec<Record>) {
     (vec![girl_tx, remains_tx], vec![girl_mx, man_mx])
 }
 
-/// The hub's crossmatch: a change-feed consumer indexing every changed record, as the store
-/// integration does, then the candidates of `ids`.
-fn hub_crossmatch(store: &Store, ids: &[&RecordId]) -> Vec<homeward_crossmatch::Candidate> {
-    let mut engine = homeward_crossmatch::Engine::new(homeward_crossmatch::Config::default());
-    let feed = store.consumer("crossmatch").unwrap();
-    loop {
-        let batch = feed.next_batch(500).unwrap();
-        let Some(last) = batch.last() else { break };
-        for c in &batch {
-            if let Some(r) = store.get(&c.record).unwrap() {
-                engine.upsert(&r);
-            }
+/// The matches a running gateway's crossmatch consumer has stored once it has caught up with
+/// the change feed: (relation, left, right, score, rank now) of every proposed pair naming one
+/// of `ids`.
+async fn stored_matches(
+    run: &Running,
+    ids: &[&RecordId],
+) -> Vec<(homeward_crossmatch::Relation, RecordId, RecordId, f32, u32)> {
+    assert!(
+        run.matching().is_some(),
+        "serve runs the crossmatch consumer"
+    );
+    let store = run.store();
+    wait_until("the crossmatch consumer to catch up", || {
+        store.cursor("crossmatch").unwrap() >= store.last_seq().unwrap()
+    })
+    .await;
+    let mut out = Vec::new();
+    for id in ids {
+        let listed = homeward_gateway::matching::api::list(
+            store,
+            &homeward_gateway::matching::api::ListRequest {
+                record: Some(id.to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for l in listed {
+            let p = &l.view.entry.pair;
+            out.push((
+                p.relation,
+                p.left.clone(),
+                p.right.clone(),
+                l.view.entry.score,
+                l.rank,
+            ));
         }
-        feed.ack(last.seq).unwrap();
     }
-    ids.iter().flat_map(|id| engine.candidates(id)).collect()
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -560,32 +582,45 @@ async fn three_gateways_exchange_sign_refuse_and_log() {
     // person; the remains found in Texas may be the man reported missing in Mexico ===
     let (girl_tx, remains_tx) = (&cases_tx[0].id, &cases_tx[1].id);
     let (girl_mx, man_mx) = (&cases_mx[0].id, &cases_mx[1].id);
-    let proposed = hub_crossmatch(h.store(), &[girl_tx, remains_tx]);
+    // (the hub's crossmatch consumer, run by the service, has stored them as matches with
+    // notifications for both agencies)
+    use homeward_crossmatch::Relation;
+    let proposed = stored_matches(&h, &[girl_tx, remains_tx]).await;
     let same = proposed
         .iter()
-        .find(|c| c.relation == homeward_crossmatch::Relation::SamePerson)
+        .find(|c| c.0 == Relation::SamePerson)
         .expect("a same-person link at the hub");
-    let mut pair = [&same.left, &same.right];
+    let mut pair = [&same.1, &same.2];
     pair.sort();
     let mut expected = [girl_tx, girl_mx];
     expected.sort();
     assert_eq!(pair, expected, "{proposed:?}");
-    assert!(same.score >= 14.0, "{same:?}");
+    assert!(same.3 >= 14.0, "{same:?}");
     let best = proposed
         .iter()
-        .find(|c| {
-            c.relation == homeward_crossmatch::Relation::PossibleIdentification
-                && c.right == *remains_tx
-                && c.rank == 1
-        })
+        .find(|c| c.0 == Relation::PossibleIdentification && c.2 == *remains_tx && c.4 == 1)
         .unwrap_or_else(|| panic!("no identification for the remains: {proposed:#?}"));
-    assert_eq!(&best.left, man_mx, "{proposed:?}");
+    assert_eq!(&best.1, man_mx, "{proposed:?}");
+    let notified = h
+        .store()
+        .match_view(&homeward_crossmatch::PairKey::new(
+            Relation::PossibleIdentification,
+            man_mx.clone(),
+            remains_tx.clone(),
+        ))
+        .unwrap()
+        .unwrap();
+    let agencies: Vec<&str> = notified.notices.iter().map(|n| n.agency.as_str()).collect();
+    assert_eq!(
+        agencies,
+        [man_mx.source.as_str(), remains_tx.source.as_str()]
+    );
     // neither pair exists at either end alone
-    let at_agency = hub_crossmatch(s.store(), &[girl_tx, remains_tx]);
+    let at_agency = stored_matches(&s, &[girl_tx, remains_tx]).await;
     assert!(
         !at_agency
             .iter()
-            .any(|c| c.left == *man_mx || c.right == *man_mx || c.left == *girl_mx),
+            .any(|c| c.1 == *man_mx || c.2 == *man_mx || c.1 == *girl_mx || c.2 == *girl_mx),
         "{at_agency:?}"
     );
 

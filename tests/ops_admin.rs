@@ -82,10 +82,13 @@ async fn calls_without_or_with_a_wrong_token_are_refused_and_audited() {
     // The audit log is readable through the API.
     let audit = gw.get("/v1/audit?limit=3").await.json().unwrap();
     assert_eq!(audit.as_array().unwrap().len(), 3);
-    // Matches are not here yet: a clear 501.
+    // Matches: an empty store has none; an unknown record is a 404 with the reason.
     let m = gw.get("/v1/matches").await;
-    assert_eq!(m.status, 501);
-    assert!(m.message().contains("crossmatch"));
+    assert_eq!(m.status, 200);
+    assert_eq!(m.json().unwrap()["total"], 0);
+    let nobody = gw.get("/v1/matches?record=nobody").await;
+    assert_eq!(nobody.status, 404);
+    assert!(nobody.message().contains("nobody"));
     assert!(ops::TOKEN.len() >= 32 && !format!("{:?}", gw.ops).contains(TOKEN));
     gw.stop().await;
 }

@@ -16,7 +16,8 @@
 //! silently ignored). Other parts of the gateway add their own sections here, each with its
 //! type and checks in its own module: the running gateway's `[gateway]`, `[listen]`,
 //! `[identity]`, `[exchange]` and `[federation]` (`service/config.rs`, `docs/federation.md`),
-//! `[admin]` (`admin/config.rs`), `[[jobs]]` (`jobs/config.rs`), `[[layouts]]` and
+//! `[admin]` (`admin/config.rs`), `[[jobs]]` (`jobs/config.rs`), `[crossmatch]`
+//! (`matching/config.rs`), `[[layouts]]` and
 //! `layout_files` (`config/layouts.rs`), `[[partners]]` (the exchange crate's registry).
 //! [`check`] reads a file as a whole and reports every problem with its line (`homeward
 //! config check FILE`).
@@ -35,6 +36,7 @@ use serde::Deserialize;
 
 use crate::admin::config::AdminConfig;
 use crate::jobs::config::JobConfig;
+use crate::matching::config::CrossmatchSection;
 use crate::service::config::{
     ExchangeSection, FederationSection, GatewaySection, IdentitySection, ListenSection,
 };
@@ -65,6 +67,9 @@ pub struct Config {
     /// `[federation]`: pushes and pulls the gateway runs on its own.
     #[serde(default)]
     pub federation: FederationSection,
+    /// `[crossmatch]`: the change-feed consumer that keeps matches and notifications.
+    #[serde(default)]
+    pub crossmatch: CrossmatchSection,
     /// The administration API (absent: none).
     #[serde(default)]
     pub admin: Option<AdminConfig>,
@@ -304,6 +309,7 @@ pub(crate) fn check_semantics(cfg: &mut Config, ctx: &CheckContext, p: &mut Prob
     service::check(cfg, ctx, p);
     crate::admin::config::check(cfg, ctx, p);
     crate::jobs::config::check(cfg, ctx, p);
+    crate::matching::config::check(cfg, ctx, p);
 }
 
 /// `[[partners]]`: the exchange crate's registry validation (keys, certificates, CA files,

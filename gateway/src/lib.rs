@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod federation;
 pub mod jobs;
+pub mod matching;
 pub mod operations;
 pub mod pipeline;
 pub mod service;

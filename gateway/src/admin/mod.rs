@@ -1,9 +1,10 @@
 //! The administration API: a local, token-protected HTTP listener for operators and the web
-//! console (jobs, quarantine, partners, records, reload, metrics, health), every action audited.
+//! console (jobs, quarantine, partners, records, matches, reload, metrics, health), every action audited.
 
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod matches;
 pub mod metrics;
 pub mod partners;
 pub mod routes;

@@ -454,17 +454,6 @@ pub async fn quarantine_reprocess_all(State(ops): Ops) -> ApiResult<Response> {
     ))
 }
 
-// === matches ===
-
-/// `GET /v1/matches`: 501 until the crossmatch engine is part of the gateway.
-pub async fn matches() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "matches are not available yet: the crossmatch engine (with its store-backed match list) is not part of this gateway build; this endpoint will list identification candidates and their reasons once it is",
-    )
-}
-
 // === partners ===
 
 /// `GET /v1/partners`: each configured partner, its last exchange and refusals.

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::routes;
+use super::{matches, routes};
 use crate::jobs::blocking;
 use crate::operations::Operations;
 
@@ -99,7 +99,13 @@ pub fn router(ops: Arc<Operations>) -> Router {
             "/v1/quarantine/{id}/reprocess",
             post(routes::quarantine_reprocess),
         )
-        .route("/v1/matches", get(routes::matches))
+        .route("/v1/matches", get(matches::list))
+        .route("/v1/matches/pair", get(matches::pair))
+        .route("/v1/matches/status", get(matches::status))
+        .route("/v1/matches/confirm", post(matches::confirm))
+        .route("/v1/matches/exclude", post(matches::exclude))
+        .route("/v1/matches/undo", post(matches::undo))
+        .route("/v1/matches/read", post(matches::read))
         .route("/v1/partners", get(routes::partners))
         .route("/v1/records", get(routes::records))
         .route("/v1/records/show", get(routes::record_show))

@@ -1,5 +1,7 @@
-//! `homeward crossmatch`: same-person clusters and ranked possible identifications, from wire
-//! files (transactions applied in memory, so closed cases are not proposed).
+//! `homeward crossmatch`: same-person clusters and ranked possible identifications of every
+//! stored record (closed cases are not proposed; investigators' decisions applied), or, with
+//! `--input`, of wire files (transactions applied in memory; the decisions of the data
+//! directory's store applied too when it holds one).
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -12,12 +14,14 @@ use homeward_crossmatch::replay::Replay;
 use homeward_crossmatch::{Config, Engine, output};
 use homeward_schemas::Record;
 
-use super::{CliError, input};
+use super::{CliError, Env, input, store_err};
+use crate::matching::build_engine;
 
 #[derive(Debug, Args)]
 pub struct CrossmatchArgs {
-    /// Wire files or directories to read (every file under a directory).
-    #[arg(long = "input", required = true, num_args = 1..)]
+    /// Wire files or directories to read (every file under a directory) instead of the
+    /// store.
+    #[arg(long = "input", num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Format of the inputs (`auto` detects each file's from its content).
     #[arg(long, default_value = input::AUTO)]
@@ -94,24 +98,48 @@ pub fn load(paths: &[PathBuf], format: &str) -> Result<Loaded, CliError> {
     Ok(out)
 }
 
-pub fn run(args: CrossmatchArgs) -> Result<ExitCode, CliError> {
+pub fn run(env: &Env, args: CrossmatchArgs) -> Result<ExitCode, CliError> {
     let started = Instant::now();
-    let loaded = load(&args.inputs, &args.format)?;
-    let read = started.elapsed();
     let config = Config {
         top_k: args.top,
         ..Config::default()
     };
-    let Loaded {
-        records,
-        files,
-        transactions,
-        rejected,
-        ..
-    } = loaded;
-    let total = records.len();
-    // the records are consumed as their profiles are built
-    let engine = Engine::from_records(config, records);
+    let (engine, total, what) = if args.inputs.is_empty() {
+        let store = env.open_store()?;
+        let stats = store.stats().map_err(store_err("counting records"))?;
+        let engine =
+            build_engine(&store, config).map_err(|e| CliError::failed("reading the store", e))?;
+        let what = format!(
+            "store {}: {} records, {} decisions",
+            env.data_dir.display(),
+            stats.records,
+            engine.decisions().len()
+        );
+        (engine, stats.records as usize, what)
+    } else {
+        let loaded = load(&args.inputs, &args.format)?;
+        let decisions = stored_decisions(env)?;
+        let Loaded {
+            records,
+            files,
+            transactions,
+            rejected,
+            ..
+        } = loaded;
+        let total = records.len();
+        // the records are consumed as their profiles are built
+        let mut engine = Engine::from_records(config, records);
+        let n = decisions.len();
+        for d in decisions {
+            engine.decide(d);
+        }
+        let what = format!(
+            "{files} files: {total} records, {transactions} transactions, {rejected} rejected, \
+             {n} decisions"
+        );
+        (engine, total, what)
+    };
+    let read = started.elapsed();
     let matches = engine.run();
     let matched = started.elapsed() - read;
     let rows = match &args.out {
@@ -128,16 +156,11 @@ pub fn run(args: CrossmatchArgs) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::io("standard output", e))?
         }
     };
-    let closed = total - engine.len();
+    let closed = total.saturating_sub(engine.len());
     eprintln!(
-        "{} files: {} records ({} closed, not proposed), {} transactions, {} rejected; \
+        "{what} ({closed} closed, not proposed); \
          {} same-person links in {} clusters, {} possible identifications for {} records; \
          {rows} rows; read {:.2}s, matched {:.2}s",
-        files,
-        total,
-        closed,
-        transactions,
-        rejected,
         matches.same_person.len(),
         matches.clusters.len(),
         matches.identifications.len(),
@@ -146,4 +169,16 @@ pub fn run(args: CrossmatchArgs) -> Result<ExitCode, CliError> {
         matched.as_secs_f64(),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The decisions in the data directory's store, if it holds one (never creates a store).
+fn stored_decisions(env: &Env) -> Result<Vec<homeward_crossmatch::Decision>, CliError> {
+    let engine = env.config.store.engine;
+    if !env.data_dir.join(engine.file_name()).exists() {
+        return Ok(Vec::new());
+    }
+    let store = env.open_store()?;
+    store
+        .decisions()
+        .map_err(store_err("reading investigators' decisions"))
 }

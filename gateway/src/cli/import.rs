@@ -36,6 +36,10 @@ pub struct ImportArgs {
     /// Items per durable batch [default: `[store] batch_size` of the configuration, 1000].
     #[arg(long)]
     pub batch_size: Option<usize>,
+    /// Do not bring the crossmatch up to date at the end (matches and notifications are
+    /// then computed by the next `homeward matches`, `homeward serve` or import).
+    #[arg(long)]
+    pub no_match: bool,
     /// Files or directories (read recursively, in name order).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -86,7 +90,7 @@ pub fn run(env: &Env, args: ImportArgs) -> Result<ExitCode, CliError> {
         )));
     }
     let files = input::collect_files(&args.paths)?;
-    let store = env.open_store()?;
+    let store = Arc::new(env.open_store()?);
     let batch = args
         .batch_size
         .unwrap_or(env.config.store.batch_size)
@@ -172,6 +176,11 @@ pub fn run(env: &Env, args: ImportArgs) -> Result<ExitCode, CliError> {
     pb.finish_and_clear();
     if files.len() > 1 {
         println!("total: {} files: {total}", files.len());
+    }
+    // what was imported is crossmatched now: its matches and the agencies' notifications
+    // are stored when the import returns (resumable: the consumer keeps its cursor)
+    if !args.no_match {
+        super::matches::catch_up(&store, env.config.crossmatch.settings())?;
     }
     if args.strict && total.rejected > 0 {
         return Ok(ExitCode::from(EXIT_REJECTED));

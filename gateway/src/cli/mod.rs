@@ -22,6 +22,7 @@ pub mod input;
 pub mod keys;
 pub mod log;
 pub mod losses;
+pub mod matches;
 pub mod outfile;
 pub mod quarantine;
 pub mod records;
@@ -84,8 +85,11 @@ pub enum Command {
     /// quarantine, read the audit log; or make an admin token.
     #[command(subcommand)]
     Admin(status::AdminCommand),
-    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    /// Same-person clusters and ranked possible identifications, as CSV: of the stored
+    /// records, or of wire files (`--input`).
     Crossmatch(crossmatch::CrossmatchArgs),
+    /// Match notifications per agency; confirm or exclude a pair.
+    Matches(matches::MatchesArgs),
     /// The crossmatch's quality figures against a world's truth.
     Evaluate(evaluate::EvaluateArgs),
     /// Write a deterministic synthetic world in every wire format, with its truth.
@@ -136,7 +140,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Config(cmd) => config::run(cmd),
         Command::Status(args) => status::run_status(&env, args),
         Command::Admin(cmd) => status::run_admin(&env, cmd),
-        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Crossmatch(args) => crossmatch::run(&env, args),
+        Command::Matches(args) => matches::run(&env, args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),

@@ -53,6 +53,8 @@ pub struct Options {
     pub reload_hooks: Vec<ReloadHook>,
     /// Called when the store's change feed moves (e.g. `Running::notify_changed`).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// The crossmatch consumer, woken after a decision made through the admin API.
+    pub matching: Option<Arc<crate::matching::Handle>>,
 }
 
 impl Default for Options {
@@ -64,6 +66,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             reload_hooks: Vec::new(),
             on_change: None,
+            matching: None,
         }
     }
 }
@@ -109,6 +112,7 @@ pub struct Operations {
     jobs: Jobs,
     link: Option<Arc<dyn PartnerLink>>,
     on_change: Option<Arc<dyn Fn() + Send + Sync>>,
+    matching: Option<Arc<crate::matching::Handle>>,
     config_path: Option<PathBuf>,
     gateway_id: String,
     hooks: Vec<ReloadHook>,
@@ -173,6 +177,7 @@ impl Operations {
             jobs,
             link: opts.link,
             on_change: opts.on_change,
+            matching: opts.matching,
             config_path: opts.config_path,
             gateway_id: opts.gateway_id,
             hooks: opts.reload_hooks,
@@ -219,6 +224,11 @@ impl Operations {
 
     pub fn link(&self) -> Option<Arc<dyn PartnerLink>> {
         self.link.clone()
+    }
+
+    /// The crossmatch consumer, when this gateway runs one.
+    pub fn matching(&self) -> Option<&Arc<crate::matching::Handle>> {
+        self.matching.as_ref()
     }
 
     pub fn jobs(&self) -> &Jobs {
@@ -313,6 +323,9 @@ impl Operations {
         let mut restart = Vec::new();
         if new.store != old.store {
             restart.push("[store]".to_string());
+        }
+        if new.crossmatch != old.crossmatch {
+            restart.push("[crossmatch]".to_string());
         }
         let listen = |c: &Config| c.admin.as_ref().map(|a| a.listen.clone());
         if listen(&new) != listen(&old) {
@@ -433,6 +446,7 @@ pub async fn attach(
             },
         )],
         on_change: Some(Arc::new(move || changed.notify_waiters())),
+        matching: running.matching().cloned(),
     };
     let ops = Operations::start(config.clone(), running.store().clone(), opts).await?;
     let admin = crate::admin::bind(ops.clone())

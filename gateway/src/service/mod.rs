@@ -1,5 +1,6 @@
 //! The running gateway (`homeward serve`): the store, this gateway's identity and partner
-//! registry, the partner API with mutual TLS, and the pushers and pullers of `[federation]`.
+//! registry, the partner API with mutual TLS, the pushers and pullers of `[federation]`, and
+//! the crossmatch consumer of `[crossmatch]`.
 //!
 //! ```no_run
 //! # async fn run(config: homeward_gateway::config::Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +19,8 @@
 //! **Composition point.** [`Gateway::start`] returns a [`Running`] gateway. Other parts of the
 //! service plug in through it: [`Running::federation`] (the store, the exchange client, the
 //! registry, the evidence log, and `push_once` / `pull_changes_once` / `pull_pfif_once` for
-//! jobs that sync on their own schedules), [`Running::spawn`] (tasks that receive a
+//! jobs that sync on their own schedules), [`Running::matching`] (the crossmatch consumer,
+//! `gateway/src/matching/`, started here), [`Running::spawn`] (tasks that receive a
 //! [`Stop`] signal and are awaited at shutdown), [`Running::notify_changed`] (wakes the
 //! pushers after a local import), [`Running::reload_partners`] (a new registry, live), and
 //! [`Running::sync_status`].
@@ -210,8 +212,16 @@ impl Gateway {
         let server = homeward_exchange::server::start(service, listener)?;
         let partner_addr = server.local_addr();
         let (stop_tx, stop_rx) = watch::channel(false);
+        let matching = if config.crossmatch.enabled {
+            let handle = crate::matching::start(store.clone(), config.crossmatch.settings())
+                .map_err(|e| ServiceError::Worker(e.to_string()))?;
+            Some(Arc::new(handle))
+        } else {
+            None
+        };
         let mut running = Running {
             federation,
+            matching: matching.clone(),
             server: Some(server),
             tasks: Vec::new(),
             stop: stop_tx,
@@ -221,6 +231,9 @@ impl Gateway {
             grace,
         };
         tasks::start_sync_tasks(&mut running, &config.federation);
+        if let Some(m) = matching {
+            tasks::start_crossmatch_task(&mut running, m);
+        }
         tracing::info!(
             gateway = %identity.id,
             partners = registry.current().len(),
@@ -234,6 +247,7 @@ impl Gateway {
 /// A running gateway. Stop it with [`Running::shutdown`].
 pub struct Running {
     federation: Arc<Federation>,
+    matching: Option<Arc<crate::matching::Handle>>,
     server: Option<RunningServer>,
     tasks: Vec<(String, JoinHandle<()>)>,
     stop: watch::Sender<bool>,
@@ -264,6 +278,12 @@ impl Running {
     /// The gateway's store.
     pub fn store(&self) -> &Arc<Store> {
         &self.federation.store
+    }
+
+    /// The crossmatch consumer (`None` with `[crossmatch] enabled = false`): it follows the
+    /// store's change feed and records matches and notifications.
+    pub fn matching(&self) -> Option<&Arc<crate::matching::Handle>> {
+        self.matching.as_ref()
     }
 
     /// Where the partner API listens (the real port when configured with port 0).

@@ -51,6 +51,25 @@ fn record(fed: &Federation, task: &str, result: Result<u64, &SyncError>) {
     }
 }
 
+/// Runs the crossmatch consumer's life with the gateway: it is woken when local changes are
+/// announced ([`Running::notify_changed`]; it also looks at the feed every poll interval,
+/// which catches what partners push), and stopped at shutdown after the batch in progress.
+pub(super) fn start_crossmatch_task(running: &mut Running, handle: Arc<crate::matching::Handle>) {
+    let wake = running.changed();
+    running.spawn("crossmatch", move |mut stop| async move {
+        loop {
+            tokio::select! {
+                _ = stop.stopped() => break,
+                _ = wake.notified() => handle.notify(),
+            }
+        }
+        let h = handle.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || h.shutdown()).await {
+            tracing::error!("stopping the crossmatch consumer: {e}");
+        }
+    });
+}
+
 pub(super) fn start_sync_tasks(running: &mut Running, cfg: &FederationSection) {
     let poll = Duration::from_millis(cfg.poll_interval_ms);
     let refused = Duration::from_millis(cfg.refused_backoff_ms.max(cfg.poll_interval_ms));

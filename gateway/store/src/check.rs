@@ -8,9 +8,11 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::keys;
 use crate::lifecycle::content_digest;
+use crate::matches::{DecisionEvent, MatchEntry, Notice, match_key, mrec_key};
 use crate::model::{Change, QuarantineItem, VersionEntry};
 use crate::store::Store;
 use crate::txn::decode;
+use homeward_crossmatch::Decision;
 
 /// What a check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -19,6 +21,10 @@ pub struct CheckReport {
     pub versions: u64,
     pub changes: u64,
     pub quarantine: u64,
+    /// Crossmatch matches, notices and decision-log entries.
+    pub matches: u64,
+    pub notices: u64,
+    pub decision_log: u64,
     /// Everything inconsistent; empty when the store is sound.
     pub problems: Vec<String>,
 }
@@ -148,6 +154,71 @@ impl Store {
                 Ok(_) => rep.quarantine += 1,
                 Err(e) => problems.push(e.to_string()),
             }
+        }
+        // the crossmatch's tables: every value decodes, every match is indexed under both of
+        // its records, every notice names a stored match, the decision log has no gaps
+        for kv in snap.scan(keys::MATCH.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<MatchEntry>(&String::from_utf8_lossy(&k), &v) {
+                Ok(m) => {
+                    rep.matches += 1;
+                    for id in [&m.pair.left, &m.pair.right] {
+                        if snap.get(mrec_key(id, &m.pair).as_bytes())?.is_none() {
+                            problems.push(format!(
+                                "match {} / {}: not indexed under {id}",
+                                m.pair.left, m.pair.right
+                            ));
+                        }
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        for kv in snap.scan(keys::NOTICE.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<Notice>(&String::from_utf8_lossy(&k), &v) {
+                Ok(n) => {
+                    rep.notices += 1;
+                    if snap.get(match_key(&n.pair).as_bytes())?.is_none() {
+                        problems.push(format!(
+                            "notice of {} for {} / {}: no such match",
+                            n.agency, n.pair.left, n.pair.right
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        for kv in snap.scan(keys::DEC.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            if let Err(e) = decode::<Decision>(&String::from_utf8_lossy(&k), &v) {
+                problems.push(e.to_string());
+            }
+        }
+        let dseq: u64 = match snap.get(keys::META_DSEQ.as_bytes())? {
+            Some(b) => decode(keys::META_DSEQ, &b)?,
+            None => 0,
+        };
+        for kv in snap.scan(keys::DLOG.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<DecisionEvent>(&String::from_utf8_lossy(&k), &v) {
+                Ok(e) => {
+                    rep.decision_log += 1;
+                    if e.seq != rep.decision_log {
+                        problems.push(format!(
+                            "decision log: expected {}, found {}",
+                            rep.decision_log, e.seq
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        if rep.decision_log != dseq {
+            problems.push(format!(
+                "decision log holds {} entries but its counter is {dseq}",
+                rep.decision_log
+            ));
         }
         rep.problems = problems;
         Ok(rep)

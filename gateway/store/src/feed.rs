@@ -26,7 +26,7 @@ use crate::error::StoreError;
 use crate::keys;
 use crate::model::Change;
 use crate::store::Store;
-use crate::txn::decode;
+use crate::txn::{Txn, decode};
 
 /// A named reader of the change feed with a persisted cursor.
 pub struct Consumer<'s> {
@@ -141,19 +141,24 @@ impl Consumer<'_> {
     /// at or before the cursor changes nothing (the cursor never moves back through `ack`).
     pub fn ack(&self, seq: u64) -> Result<(), StoreError> {
         let name = self.name.clone();
-        self.store.write(|tx| {
-            let key = keys::cur(&name);
-            let current: u64 = tx.get(&key)?.unwrap_or(0);
-            if seq <= current {
-                return Ok(());
-            }
-            if seq > tx.seq {
-                return Err(StoreError::Invalid(format!(
-                    "cannot acknowledge {seq} for `{name}`: the change feed ends at {}",
-                    tx.seq
-                )));
-            }
-            tx.put(key, &seq)
-        })
+        self.store.write(|tx| ack_in(tx, &name, seq))
     }
+}
+
+/// [`Consumer::ack`] inside a transaction (so a consumer can store its results and its
+/// cursor in one batch).
+pub(crate) fn ack_in(tx: &mut Txn, name: &str, seq: u64) -> Result<(), StoreError> {
+    check_name(name)?;
+    let key = keys::cur(name);
+    let current: u64 = tx.get(&key)?.unwrap_or(0);
+    if seq <= current {
+        return Ok(());
+    }
+    if seq > tx.seq {
+        return Err(StoreError::Invalid(format!(
+            "cannot acknowledge {seq} for `{name}`: the change feed ends at {}",
+            tx.seq
+        )));
+    }
+    tx.put(key, &seq)
 }

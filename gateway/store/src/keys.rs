@@ -25,6 +25,16 @@
 //! | `shr/{partner}\0{source}\0{native_id}` | a record sent to a partner ([`SharedMark`](crate::SharedMark): version, status, time) |
 //! | `rcv/{partner}\0{source}\0{native_id}` | a record received from a partner ([`ReceivedMark`](crate::ReceivedMark)) |
 //! | `rcur/{partner}\0{feed}` | the cursor of a pull from a partner's feed (`changes`, `pfif`), as the partner gave it |
+//! | `match/{pair}` | a crossmatch candidate pair as last computed ([`MatchEntry`](crate::MatchEntry)) |
+//! | `notice/{agency}\0{pair}` | an agency's notification of a match ([`Notice`](crate::Notice)), seen or not |
+//! | `mrec/{source}\0{native_id}\0{pair}` | the pair (JSON): the matches naming a record |
+//! | `dec/{pair}` | the investigator's decision in force on a pair ([`Decision`](homeward_crossmatch::Decision)) |
+//! | `dlog/{seq}` | every decision and withdrawal of one, in order, never pruned ([`DecisionEvent`](crate::DecisionEvent)) |
+//! | `meta/dseq` | the decision log's last sequence number |
+//! | `meta/dapplied` | the last decision-log entry the crossmatch consumer has applied |
+//!
+//! `{pair}` is `{relation}\0{left source}\0{left native_id}\0{right source}\0{right native_id}`
+//! (`matches.rs`).
 
 use homeward_schemas::RecordId;
 
@@ -47,6 +57,13 @@ pub(crate) const RPLT: &str = "rplt/";
 pub(crate) const SHR: &str = "shr/";
 pub(crate) const RCV: &str = "rcv/";
 pub(crate) const RCUR: &str = "rcur/";
+pub(crate) const MATCH: &str = "match/";
+pub(crate) const NOTICE: &str = "notice/";
+pub(crate) const MREC: &str = "mrec/";
+pub(crate) const DEC: &str = "dec/";
+pub(crate) const DLOG: &str = "dlog/";
+pub(crate) const META_DSEQ: &str = "meta/dseq";
+pub(crate) const META_DAPPLIED: &str = "meta/dapplied";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {

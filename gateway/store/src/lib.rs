@@ -33,6 +33,7 @@ mod feed;
 mod jobstate;
 mod keys;
 mod lifecycle;
+pub mod matches;
 mod model;
 mod quarantine;
 mod raw;
@@ -51,6 +52,10 @@ pub use error::{EngineError, StoreError};
 pub use federation::{FederationWrites, ReceivedMark, SharedMark};
 pub use feed::Consumer;
 pub use lifecycle::content_digest;
+pub use matches::{
+    DecisionChange, DecisionEvent, MatchEntry, MatchFilter, MatchState, MatchView, MatchWrites,
+    Notice, Proposal, Proposed,
+};
 pub use model::{
     Attempt, BatchResult, Change, ChangeKind, DigestEntry, InputContext, InputRef, ItemOutcome,
     Origin, Outcome, QuarantineItem, ResolvedQuarantine, Stage, UnchangedReason, VersionEntry,
