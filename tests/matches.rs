@@ -326,7 +326,10 @@ impl Served {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = served.lines.recv_timeout(left).expect("serve did not start");
+            let line = served
+                .lines
+                .recv_timeout(left)
+                .expect("serve did not start");
             if line.contains("serving partners on") {
                 return (served, line);
             }

@@ -110,7 +110,15 @@ async fn a_short_schedule_imports_the_drop_folder_and_metrics_show_it() {
         wait_until(15, || done.exists() && failed.exists()).await,
         "the every-second job took both files"
     );
-    let jobs = gw.get("/v1/jobs").await.json().unwrap();
+    // The files move during the run; the run is counted when it ends.
+    let mut jobs = gw.get("/v1/jobs").await.json().unwrap();
+    for _ in 0..100 {
+        if jobs[0]["runs"].as_u64().unwrap() >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        jobs = gw.get("/v1/jobs").await.json().unwrap();
+    }
     let job = &jobs[0];
     assert!(job["runs"].as_u64().unwrap() >= 1);
     assert!(job["next_run"].is_string());

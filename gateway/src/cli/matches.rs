@@ -201,8 +201,8 @@ pub fn catch_up(store: &Arc<Store>, settings: crate::matching::Settings) -> Resu
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let mut m = Matching::open(store.clone(), settings)
-        .map_err(failed("building the crossmatch index"))?;
+    let mut m =
+        Matching::open(store.clone(), settings).map_err(failed("building the crossmatch index"))?;
     let built = started.elapsed();
     let done = m.catch_up().map_err(failed("catching up with the store"))?;
     let caught = started.elapsed() - built;
