@@ -197,6 +197,17 @@ fn imported_world_has_ranked_candidates_exclusions_stick_and_located_records_lea
     assert!(text.contains("stored: Proposed"), "{text}");
     assert!(text.contains("place") || text.contains("age"), "{text}");
 
+    // the full run of the stored records (`crossmatch` without --input) ranks the pair too
+    let csv = tmp.path().join("candidates.csv");
+    homeward(&data, &["crossmatch", "--out", csv.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("left,right,relation,score,left_source,right_source,reasons\n"));
+    let row = format!(
+        "{},{},possible_identification,",
+        left.native_id, right.native_id
+    );
+    assert!(text.lines().any(|l| l.starts_with(&row)), "{row}");
+
     // === an exclusion: never proposed again, after a re-import and a full replay ===
     let r = right.to_string();
     homeward(
