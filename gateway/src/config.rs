@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 
 use homeward_adapters::Limits;
 use homeward_store::EngineKind;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The local record store.
@@ -34,7 +34,7 @@ pub struct Config {
 }
 
 /// `[store]`: which engine holds the records, and where.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// `sled` or `redb` (see ARCHITECTURE.md, "Store", for the choice and the crash-test
@@ -44,7 +44,7 @@ pub struct StoreConfig {
     pub engine: EngineKind,
     /// The data directory. `--data-dir` (or `HOMEWARD_DATA_DIR`) overrides it; without
     /// either, `./homeward-data`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// How many input items one atomic, durable batch holds during an import. Larger batches
     /// import faster; an acknowledgement waits for its whole batch.
@@ -68,15 +68,18 @@ impl Default for StoreConfig {
 
 /// `[limits]`: reader size limits ([`homeward_adapters::Limits`]); absent keys keep their
 /// defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Longest line of a line format (NCIC: 4,096 bytes by the spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_line_bytes: Option<usize>,
     /// Largest document (XML, PFIF); 64 MiB by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_document_bytes: Option<u64>,
     /// Largest single item (an XML report, a feed entry) held in memory at once; 1 MiB by
     /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_item_bytes: Option<usize>,
 }
 
@@ -133,22 +136,35 @@ impl Config {
 
     /// Parses configuration text.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let c: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e| ConfigError::Parse {
             path: PathBuf::new(),
             source: Box::new(e),
-        })?;
+        };
+        // The text must be TOML first: deserialising straight into the typed configuration
+        // takes an integer past TOML's range (`max_item_bytes = 9253372036854775807`, over
+        // i64::MAX) that every other TOML reader refuses (found by fuzzing).
+        toml::from_str::<toml::Table>(text).map_err(parse_error)?;
+        let c: Config = toml::from_str(text).map_err(parse_error)?;
         if c.store.batch_size == 0 {
             return Err(ConfigError::Invalid {
                 path: PathBuf::new(),
                 what: "[store] batch_size must be at least 1".into(),
             });
         }
-        let l = c.limits.limits();
-        if l.max_line_bytes == 0 || l.max_document_bytes == 0 || l.max_item_bytes == 0 {
-            return Err(ConfigError::Invalid {
-                path: PathBuf::new(),
-                what: "[limits] must be at least 1 byte each".into(),
-            });
+        // Each error names its key (found while writing the fuzz invariants: the message once
+        // said only "[limits] must be at least 1 byte each").
+        let l = &c.limits;
+        for (key, value) in [
+            ("max_line_bytes", l.max_line_bytes.map(|v| v as u64)),
+            ("max_document_bytes", l.max_document_bytes),
+            ("max_item_bytes", l.max_item_bytes.map(|v| v as u64)),
+        ] {
+            if value == Some(0) {
+                return Err(ConfigError::Invalid {
+                    path: PathBuf::new(),
+                    what: format!("[limits] {key} must be at least 1 byte"),
+                });
+            }
         }
         Ok(c)
     }
@@ -201,6 +217,10 @@ mod tests {
         assert!(Config::parse("[stroe]\n").is_err());
         assert!(Config::parse("[store]\nengine = \"rocksdb\"\n").is_err());
         assert!(Config::parse("[store]\nbatch_size = 0\n").is_err());
-        assert!(Config::parse("[limits]\nmax_line_bytes = 0\n").is_err());
+        // an integer TOML cannot hold (over i64::MAX) is refused, naming line and column
+        let e = Config::parse("[limits]\nmax_item_bytes = 9253372036854775807\n").unwrap_err();
+        assert!(e.to_string().contains("line 2, column 18"), "{e}");
+        let e = Config::parse("[limits]\nmax_item_bytes = 0\n").unwrap_err();
+        assert!(e.to_string().contains("[limits] max_item_bytes"), "{e}");
     }
 }

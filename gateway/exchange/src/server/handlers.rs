@@ -360,7 +360,10 @@ impl ExchangeService {
         })
         .await?;
         result.map_err(|e| {
-            if e.retriable {
+            if e.bad_request {
+                // a cursor this store never issued: the caller's mistake (found by fuzzing)
+                ApiError::new(400, "bad_cursor", e.message)
+            } else if e.retriable {
                 ApiError::new(503, "backend_unavailable", e.message)
             } else {
                 ApiError::new(500, "backend_error", e.message)
@@ -532,12 +535,31 @@ pub struct ChangesQuery {
     pub limit: Option<usize>,
 }
 
+/// A `HEAD` on an endpoint that serves records: refused. axum answers `HEAD` with the `GET`
+/// handler and drops the body, so a page or feed would be logged as served and its records
+/// marked as sent to the partner, who never received them (found while writing the fuzz
+/// invariants).
+fn refuse_head(method: &axum::http::Method) -> Option<Response> {
+    (method == axum::http::Method::HEAD).then(|| {
+        ApiError::new(
+            405,
+            "method_not_allowed",
+            "HEAD is not allowed: records are only marked as sent with a body that carries them",
+        )
+        .into_response()
+    })
+}
+
 /// `GET /v1/changes?cursor=&limit=`.
 pub(super) async fn changes(
     State(svc): State<Arc<ExchangeService>>,
+    method: axum::http::Method,
     peer: Option<Extension<PeerIdentity>>,
     q: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Some(r) = refuse_head(&method) {
+        return r;
+    }
     let peer = match peer_of(peer) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -573,9 +595,13 @@ pub struct PfifQuery {
 /// `GET /v1/pfif/person?min_entry_date=`: an Atom feed of PFIF 1.4 persons.
 pub(super) async fn pfif(
     State(svc): State<Arc<ExchangeService>>,
+    method: axum::http::Method,
     peer: Option<Extension<PeerIdentity>>,
     q: Result<Query<PfifQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Some(r) = refuse_head(&method) {
+        return r;
+    }
     let peer = match peer_of(peer) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -674,4 +700,15 @@ pub(super) async fn proof(
 /// Unknown paths.
 pub(super) async fn not_found() -> Response {
     ApiError::new(404, "not_found", "no such endpoint").into_response()
+}
+
+/// A known path with another method: a JSON error like every other (axum's own 405 has an
+/// empty body; found by fuzzing).
+pub(super) async fn method_not_allowed(method: axum::http::Method) -> Response {
+    ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("{method} is not allowed on this endpoint"),
+    )
+    .into_response()
 }
