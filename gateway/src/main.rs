@@ -7,7 +7,14 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = homeward_gateway::cli::Cli::parse();
-    homeward_gateway::cli::init_tracing(cli.verbose);
+    // The demo provokes failures on purpose (a partner down, a stranger refused): its report
+    // says so, so only errors are logged unless -v asks for more.
+    let demo = matches!(cli.command, homeward_gateway::cli::Command::Demo(_));
+    homeward_gateway::cli::init_tracing(if demo && cli.verbose == 0 {
+        u8::MAX
+    } else {
+        cli.verbose
+    });
     match homeward_gateway::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {

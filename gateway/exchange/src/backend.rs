@@ -9,6 +9,7 @@ use homeward_adapters::ReadItem;
 use homeward_schemas::RecordId;
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::{EntryDraft, EvidenceEntry, EvidenceError, EvidenceLog};
 use crate::payload::PayloadItem;
 
 /// What became of one item of an exchange.
@@ -110,6 +111,23 @@ impl BackendError {
     }
 }
 
+/// Why [`ExchangeBackend::apply_recorded`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordedError {
+    /// The items could not be applied (or their evidence could not be written with them):
+    /// nothing is stored.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The items are committed but their evidence entry could not be appended (a backend
+    /// that cannot commit both together); a retry of the exchange is answered `unchanged`.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+}
+
+/// Builds the evidence entry of an applied exchange from its outcomes; the receiver signs its
+/// receipt here. An error refuses the exchange (nothing applied, where the backend can undo).
+pub type Seal<'a> = dyn FnMut(&[Outcome]) -> Result<EntryDraft, BackendError> + Send + 'a;
+
 /// The store, as the exchange sees it. Methods may block (they are called from a blocking
 /// thread).
 pub trait ExchangeBackend: Send + Sync {
@@ -127,4 +145,32 @@ pub trait ExchangeBackend: Send + Sync {
 
     /// Notes that `partner` was sent these records.
     fn mark_shared(&self, partner: &str, ids: &[RecordId]) -> Result<(), BackendError>;
+
+    /// For each id, whether the record came from `partner` (it is then not offered back to
+    /// it: the partner holds the original, and a copy with withheld fields would overwrite
+    /// it). The default: none did.
+    fn received_from(&self, partner: &str, ids: &[RecordId]) -> Result<Vec<bool>, BackendError> {
+        let _ = partner;
+        Ok(vec![false; ids.len()])
+    }
+
+    /// Applies a received exchange and appends its evidence entry (built by `seal` from the
+    /// outcomes, at `time`), returning the outcomes once both are durable. A store that can
+    /// should write the records and the entry in **one** atomic commit (reserve the log's next
+    /// position with [`EvidenceLog::reserve`], write the entry with the records, then
+    /// commit the reservation), so that no exchange is applied without its evidence. The
+    /// default applies, then appends: a failed append leaves the records committed
+    /// ([`RecordedError::Evidence`], answered 503; the sender's retry gets `unchanged`).
+    fn apply_recorded(
+        &self,
+        batch: InboundBatch<'_>,
+        evidence: &EvidenceLog,
+        time: DateTime<Utc>,
+        seal: &mut Seal<'_>,
+    ) -> Result<(Vec<Outcome>, EvidenceEntry), RecordedError> {
+        let outcomes = self.apply(batch)?;
+        let draft = seal(&outcomes)?;
+        let entry = evidence.append(draft, time)?;
+        Ok((outcomes, entry))
+    }
 }

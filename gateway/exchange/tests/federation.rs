@@ -137,11 +137,15 @@ async fn records_pushed_and_pulled_arrive_with_the_policy_applied() {
         .push_records("hub.example", &[now_cleared], state.backend.clone())
         .await
         .unwrap();
-    assert_eq!(p.unwrap().receipt.body.accepted(), 1);
+    let p = p.unwrap();
+    assert_eq!(p.receipt.body.accepted(), 1);
+    // lifecycle only: a cleared record is not shared in full; its clear is sent as a
+    // transaction, which moves the hub's copy and keeps what the hub had
+    assert_eq!(p.receipt.body.outcomes.len(), 1);
+    assert!(p.receipt.body.outcomes[0].item.ends_with("(clear)"));
     let at_hub = hub.backend.get(&cleared.id).unwrap();
     assert_eq!(at_hub.status, Status::Cleared);
-    // lifecycle only: statuses other than active are not shared in full
-    assert!(at_hub.names.is_empty());
+    assert_eq!(at_hub.names, cleared.names);
 
     // pull: the hub's own records, as its policy for the state allows (missing only)
     let mut local = synthetic_records("hub-local", 10);
@@ -188,7 +192,7 @@ async fn records_pushed_and_pulled_arrive_with_the_policy_applied() {
         .await
         .unwrap();
     assert!(outcomes.iter().all(|o| *o == Outcome::Accepted));
-    // the cleared record comes twice: as it was, then its lifecycle
+    // the cleared record comes twice: as it was, then its clear (a transaction)
     assert_eq!(fresh.len(), outcomes.len() - 1);
     assert_eq!(fresh.get(&cleared.id).unwrap().status, Status::Cleared);
 
@@ -524,7 +528,7 @@ async fn retriable_failures_are_retried_with_the_same_exchange() {
         .collect();
     hub.backend.fail_next(BackendError::retriable("disk busy"));
     let mut client_settings = state.client.settings.clone();
-    client_settings.retry.base_delay = std::time::Duration::from_millis(20);
+    client_settings.retry.initial_delay_ms = 20;
     let pushed = state
         .client_with(client_settings)
         .push("hub.example", &items)
@@ -550,7 +554,7 @@ async fn retriable_failures_are_retried_with_the_same_exchange() {
         hub.backend.fail_next(BackendError::retriable("disk busy"));
     }
     let mut s = state.client.settings.clone();
-    s.retry.base_delay = std::time::Duration::from_millis(5);
+    s.retry.initial_delay_ms = 5;
     s.retry.max_attempts = 1;
     let err = state
         .client_with(s)

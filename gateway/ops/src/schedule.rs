@@ -59,7 +59,15 @@ impl Trigger {
         }
         let schedule = cron::Schedule::from_str(expr).map_err(|e| ScheduleError::Cron {
             expr: expr.to_string(),
-            reason: e.to_string(),
+            // The cron crate draws the expression with a caret above its message: keep the
+            // message, on one line.
+            reason: e
+                .to_string()
+                .lines()
+                .map(str::trim)
+                .rfind(|l| !l.is_empty() && !l.starts_with('^') && *l != expr)
+                .unwrap_or("not a cron expression")
+                .to_string(),
         })?;
         let trigger = Trigger::Cron {
             expr: expr.to_string(),

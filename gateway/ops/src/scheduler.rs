@@ -258,8 +258,10 @@ async fn job_loop(
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = e.wake.notified() => break clock.now(),
-                _ = shutdown.changed() => {
-                    if *shutdown.borrow() {
+                changed = shutdown.changed() => {
+                    // A dropped sender means no one can run the gateway any more: stop
+                    // (instead of waking again at once, forever).
+                    if changed.is_err() || *shutdown.borrow() {
                         return;
                     }
                 }
@@ -452,5 +454,20 @@ mod tests {
             1,
             "the run in progress completed"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_shutdown_sender_stops_the_scheduler() {
+        let clock = Arc::new(TokioClock::starting_at(Utc::now()));
+        let mut s = Scheduler::new(clock);
+        let n = Arc::new(AtomicU64::new(0));
+        s.add("idle", Trigger::OnChange, counting_job(n.clone(), false));
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(s.run(rx));
+        drop(tx);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the scheduler stops instead of spinning")
+            .unwrap();
     }
 }

@@ -30,8 +30,8 @@ pub struct ConvertArgs {
     pub input: PathBuf,
 }
 
-pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
-    let registry = Registry::builtin();
+/// `registry`: the built-in formats and the configuration's layouts.
+pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> {
     let target = registry.get(&args.to).ok_or_else(|| {
         CliError::Usage(format!(
             "unknown format `{}` (known: {})",
@@ -106,24 +106,4 @@ pub fn run(args: ConvertArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// the file is either the old one or the whole new one.
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |e| CliError::io(path.display(), e);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(())
-}
+pub use super::outfile::write_atomically;

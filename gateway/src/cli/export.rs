@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use homeward_adapters::{Registry, WriteContext};
+use homeward_adapters::WriteContext;
 use homeward_schemas::Kind;
 
+use super::outfile::OutFile;
 use super::{CliError, EXIT_REJECTED, Env, store_err};
 
 #[derive(Debug, Args)]
@@ -33,7 +34,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
-    let registry = Registry::builtin();
+    let registry = env.registry();
     let format = registry.get(&args.format).ok_or_else(|| {
         CliError::Usage(format!(
             "unknown format `{}` (known: {})",
@@ -56,13 +57,14 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
     };
 
     // To a file: a temporary file beside it, renamed into place when complete.
-    let (mut out, tmp): (Box<dyn Write>, Option<PathBuf>) = match &args.out {
-        Some(path) => {
-            let tmp = temp_path(path);
-            let f = std::fs::File::create(&tmp).map_err(|e| CliError::io(tmp.display(), e))?;
-            (Box::new(BufWriter::new(f)), Some(tmp))
-        }
-        None => (Box::new(BufWriter::new(std::io::stdout().lock())), None),
+    let mut file = match &args.out {
+        Some(path) => Some(OutFile::create(path)?),
+        None => None,
+    };
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    let mut out: &mut dyn Write = match &mut file {
+        Some(f) => f,
+        None => &mut stdout,
     };
     let werr = |e| CliError::failed(format!("writing {}", args.format), e);
     let mut writer = format.writer(&WriteContext::new(&args.sender));
@@ -82,9 +84,8 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
     }
     writer.finish(&mut out).map_err(werr)?;
     out.flush().map_err(|e| CliError::io("output", e))?;
-    drop(out);
-    if let (Some(tmp), Some(path)) = (tmp, &args.out) {
-        commit_temp(&tmp, path)?;
+    if let Some(f) = file {
+        f.commit()?;
     }
     let _ = writeln!(
         stderr,
@@ -95,25 +96,4 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A temporary file beside `path`, to be renamed onto it once complete.
-pub(crate) fn temp_path(path: &std::path::Path) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    dir.join(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Syncs the temporary file `tmp` and renames it onto `path`.
-pub(crate) fn commit_temp(tmp: &std::path::Path, path: &std::path::Path) -> Result<(), CliError> {
-    std::fs::File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .and_then(|_| std::fs::rename(tmp, path))
-        .map_err(|e| CliError::io(path.display(), e))
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use clap::Args;
-use homeward_adapters::{Position, ReadContext, ReadItem, Registry};
+use homeward_adapters::{Position, ReadContext, ReadItem};
 use homeward_store::{AUTO_FORMAT, InputContext, ItemOutcome, Origin, Outcome};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -77,7 +77,7 @@ fn progress(total: u64) -> ProgressBar {
 }
 
 pub fn run(env: &Env, args: ImportArgs) -> Result<ExitCode, CliError> {
-    let registry = Registry::builtin();
+    let registry = env.registry();
     if args.format != input::AUTO && registry.get(&args.format).is_none() {
         return Err(CliError::Usage(format!(
             "unknown format `{}` (known: {}, auto)",

@@ -9,14 +9,24 @@ use homeward_store::{Store, StoreError};
 
 use crate::config::Config;
 
+pub mod bench;
+pub mod config;
 pub mod convert;
+pub mod crossmatch;
+pub mod demo;
+pub mod evaluate;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod input;
 pub mod keys;
+pub mod log;
+pub mod outfile;
 pub mod quarantine;
 pub mod records;
+pub mod serve;
 pub mod stats;
+pub mod status;
 pub mod store;
 
 /// Exit code when `--strict` was given and something was rejected.
@@ -64,13 +74,57 @@ pub enum Command {
     Store(store::StoreCommand),
     /// Generate or show this gateway's signing key and TLS certificate.
     Keys(keys::KeysArgs),
+    /// Check a configuration file.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Jobs, partners, quarantine and store of a running gateway (through its admin API).
+    Status(status::StatusArgs),
+    /// Administer a running gateway through its admin API: reload, run a job, reprocess
+    /// quarantine, read the audit log; or make an admin token.
+    #[command(subcommand)]
+    Admin(status::AdminCommand),
+    /// Same-person clusters and ranked possible identifications, as CSV, from wire files.
+    Crossmatch(crossmatch::CrossmatchArgs),
+    /// The crossmatch's quality figures against a world's truth.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Write a deterministic synthetic world in every wire format, with its truth.
+    Generate(generate::GenerateArgs),
+    /// Measure (figures for the docs).
+    Bench(bench::BenchArgs),
+    /// Three gateways on loopback — a state agency, a national hub, a partner abroad — fed a
+    /// generated world: they sync for a short while, then what moved, what was refused and
+    /// the hub's best identification candidates are printed. Needs nothing but this binary.
+    Demo(demo::DemoArgs),
+    /// Run the gateway: the partner API (mutual TLS) and the pushes and pulls of
+    /// `[federation]`, until SIGTERM or SIGINT. Needs --config.
+    Serve(serve::ServeArgs),
+    /// The evidence log: verify it offline, or show its entries.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    // Commands that read a configuration themselves, or none.
+    let command = match cli.command {
+        Command::Config(cmd) => return config::run(cmd),
+        Command::Demo(args) => return demo::run_demo(args),
+        Command::Admin(status::AdminCommand::Token { name }) => {
+            return status::run_admin(
+                &Env {
+                    config: Config::default(),
+                    data_dir: PathBuf::new(),
+                    config_path: None,
+                },
+                status::AdminCommand::Token { name },
+            );
+        }
+        other => other,
+    };
+    let cli = Cli { command, ..cli };
     let env = Env::load(&cli)?;
     match cli.command {
-        Command::Convert(args) => convert::run(args),
+        Command::Convert(args) => convert::run(args, env.registry()),
         Command::Import(args) => import::run(&env, args),
         Command::Export(args) => export::run(&env, args),
         Command::Records(cmd) => records::run(&env, cmd),
@@ -78,6 +132,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Stats(args) => stats::run(&env, args),
         Command::Store(cmd) => store::run(&env, cmd),
         Command::Keys(args) => keys::run(args),
+        Command::Config(cmd) => config::run(cmd),
+        Command::Status(args) => status::run_status(&env, args),
+        Command::Admin(cmd) => status::run_admin(&env, cmd),
+        Command::Crossmatch(args) => crossmatch::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Demo(args) => demo::run_demo(args),
+        Command::Serve(args) => serve::run(&env, args),
+        Command::Log(cmd) => log::run(&env, cmd),
     }
 }
 
@@ -86,6 +150,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 pub struct Env {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// The configuration file, when one was given (`serve` reloads it).
+    pub config_path: Option<PathBuf>,
 }
 
 impl Env {
@@ -98,7 +164,11 @@ impl Env {
             None => Config::default(),
         };
         let data_dir = config.data_dir(cli.data_dir.as_deref());
-        Ok(Self { config, data_dir })
+        Ok(Self {
+            config,
+            data_dir,
+            config_path: cli.config.clone(),
+        })
     }
 
     /// Opens the store of the configured engine in the data directory.
@@ -119,6 +189,11 @@ impl Env {
     pub fn limits(&self) -> Limits {
         self.config.limits.limits()
     }
+
+    /// The formats: built-in ones and the configuration's layouts.
+    pub fn registry(&self) -> homeward_adapters::Registry {
+        self.config.registry()
+    }
 }
 
 /// A store error as a command failure, saying what was being done.
@@ -127,11 +202,12 @@ pub(crate) fn store_err(context: impl Into<String>) -> impl FnOnce(StoreError) -
     move |e| CliError::failed(context, e)
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the level chosen by `-v`.
+/// Logs to stderr; `RUST_LOG` overrides the level chosen by `-v` (`u8::MAX`: errors only).
 pub fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
+        u8::MAX => "error",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

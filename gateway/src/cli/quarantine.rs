@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use homeward_adapters::Registry;
 use homeward_store::{QuarantineItem, Reprocessed};
 
 use super::{CliError, Env, store_err};
@@ -128,7 +127,7 @@ pub fn run(env: &Env, cmd: QuarantineCommand) -> Result<ExitCode, CliError> {
             }
         }
         QuarantineCommand::Reprocess { id, all } => {
-            let registry = Registry::builtin();
+            let registry = env.registry();
             let results = if all {
                 store
                     .reprocess_all(&registry, env.limits())

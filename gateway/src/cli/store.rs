@@ -8,7 +8,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use homeward_store::{EngineKind, Store};
 
-use super::export::{commit_temp, temp_path};
+use super::outfile::OutFile;
 use super::{CliError, Env, store_err};
 
 #[derive(Debug, Subcommand)]
@@ -95,14 +95,9 @@ pub fn run(env: &Env, cmd: StoreCommand) -> Result<ExitCode, CliError> {
             let store = env.open_store()?;
             let n = match &path {
                 Some(p) => {
-                    let tmp = temp_path(p);
-                    let f =
-                        std::fs::File::create(&tmp).map_err(|e| CliError::io(tmp.display(), e))?;
-                    let mut w = BufWriter::new(f);
+                    let mut w = OutFile::create(p)?;
                     let n = store.dump(&mut w).map_err(store_err("dumping the store"))?;
-                    w.flush().map_err(|e| CliError::io(tmp.display(), e))?;
-                    drop(w);
-                    commit_temp(&tmp, p)?;
+                    w.commit()?;
                     n
                 }
                 None => {

@@ -15,6 +15,16 @@
 //! | `qdone/{id}` | a quarantine item resolved by reprocessing ([`ResolvedQuarantine`](crate::ResolvedQuarantine)) |
 //! | `chg/{seq}` | one change-feed entry ([`Change`](crate::Change)) |
 //! | `cur/{consumer}` | a consumer's cursor: the last sequence number it has processed |
+//! | `meta/aseq` | last audit-log entry number |
+//! | `aud/{seq}` | one audit-log entry ([`AuditEntry`](crate::AuditEntry)): an administrative action |
+//! | `job/{id}` | a scheduled job's saved state (the gateway's JSON: a pull cursor, the last run) |
+//! | `meta/evlen` | number of evidence-log entries |
+//! | `ev/{seq}` | one evidence-log entry, its stored bytes as `{"hex": "..."}` ([`federation`](crate::federation)) |
+//! | `rpl/{key}` | a replay key seen (hex of the exchange's replay key): the envelope's created time, ms |
+//! | `rplt/{created ms}\0{key}` | empty: replay keys by created time, for pruning |
+//! | `shr/{partner}\0{source}\0{native_id}` | a record sent to a partner ([`SharedMark`](crate::SharedMark): version, status, time) |
+//! | `rcv/{partner}\0{source}\0{native_id}` | a record received from a partner ([`ReceivedMark`](crate::ReceivedMark)) |
+//! | `rcur/{partner}\0{feed}` | the cursor of a pull from a partner's feed (`changes`, `pfif`), as the partner gave it |
 
 use homeward_schemas::RecordId;
 
@@ -27,6 +37,16 @@ pub(crate) const QUAR: &str = "q/";
 pub(crate) const QUAR_DONE: &str = "qdone/";
 pub(crate) const CHG: &str = "chg/";
 pub(crate) const CUR: &str = "cur/";
+pub(crate) const META_ASEQ: &str = "meta/aseq";
+pub(crate) const AUD: &str = "aud/";
+pub(crate) const JOB: &str = "job/";
+pub(crate) const META_EVLEN: &str = "meta/evlen";
+pub(crate) const EV: &str = "ev/";
+pub(crate) const RPL: &str = "rpl/";
+pub(crate) const RPLT: &str = "rplt/";
+pub(crate) const SHR: &str = "shr/";
+pub(crate) const RCV: &str = "rcv/";
+pub(crate) const RCUR: &str = "rcur/";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {
@@ -86,6 +106,48 @@ pub(crate) fn cur(consumer: &str) -> String {
     format!("{CUR}{consumer}")
 }
 
+pub(crate) fn aud(seq: u64) -> String {
+    format!("{AUD}{seq:016x}")
+}
+
+pub(crate) fn job(id: &str) -> String {
+    format!("{JOB}{id}")
+}
+
+pub(crate) fn ev(seq: u64) -> String {
+    format!("{EV}{seq:016x}")
+}
+
+pub(crate) fn rpl(key_hex: &str) -> String {
+    format!("{RPL}{key_hex}")
+}
+
+pub(crate) fn rplt(created_ms: u64, key_hex: &str) -> String {
+    format!("{RPLT}{created_ms:016x}\0{key_hex}")
+}
+
+/// The replay key at the end of an `rplt/` key.
+pub(crate) fn rplt_key(key: &str) -> Option<(u64, &str)> {
+    let (t, k) = key.strip_prefix(RPLT)?.split_once('\0')?;
+    Some((u64::from_str_radix(t, 16).ok()?, k))
+}
+
+pub(crate) fn shr_prefix(partner: &str) -> String {
+    format!("{SHR}{partner}\0")
+}
+
+pub(crate) fn shr(partner: &str, id: &RecordId) -> String {
+    format!("{SHR}{partner}\0{}\0{}", id.source, id.native_id)
+}
+
+pub(crate) fn rcv(partner: &str, id: &RecordId) -> String {
+    format!("{RCV}{partner}\0{}\0{}", id.source, id.native_id)
+}
+
+pub(crate) fn rcur(partner: &str, feed: &str) -> String {
+    format!("{RCUR}{partner}\0{feed}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +166,13 @@ mod tests {
         let b = rec(&RecordId::new("ABC", "1"));
         assert!(a.starts_with(&rec_source_prefix("AB")));
         assert!(!b.starts_with(&rec_source_prefix("AB")));
+    }
+
+    #[test]
+    fn replay_time_keys_sort_by_time_and_name_their_key() {
+        assert!(rplt(9, "ff") < rplt(10, "00"));
+        assert_eq!(rplt_key(&rplt(1234, "abcd")), Some((1234, "abcd")));
+        assert!(ev(15) < ev(16));
     }
 
     #[test]

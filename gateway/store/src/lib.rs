@@ -23,11 +23,14 @@
 #![forbid(unsafe_code)]
 
 mod apply;
+mod audit;
 mod check;
 mod dump;
 pub mod engine;
 mod error;
+pub mod federation;
 mod feed;
+mod jobstate;
 mod keys;
 mod lifecycle;
 mod model;
@@ -40,10 +43,12 @@ mod txn;
 mod testkit;
 
 pub use apply::{CANONICAL_FORMAT, item_digest};
+pub use audit::{AuditDraft, AuditEntry, AuditOutcome};
 pub use check::CheckReport;
 pub use dump::DUMP_FORMAT;
 pub use engine::{Engine, EngineKind, RedbEngine, SledEngine, Snapshot, WriteBatch};
 pub use error::{EngineError, StoreError};
+pub use federation::{FederationWrites, ReceivedMark, SharedMark};
 pub use feed::Consumer;
 pub use lifecycle::content_digest;
 pub use model::{

@@ -169,12 +169,22 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Txn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_with(f)
+    }
+
+    /// [`Store::write`] for closures with their own error type.
+    pub(crate) fn write_with<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Txn) -> Result<T, E>,
+    ) -> Result<T, E> {
         let _guard = self.lock()?;
         let mut tx = Txn::begin(&*self.engine)?;
         let out = f(&mut tx)?;
         if !tx.is_empty() {
-            self.engine.apply(tx.into_batch()?)?;
-            self.engine.sync()?;
+            self.engine
+                .apply(tx.into_batch()?)
+                .map_err(StoreError::from)?;
+            self.engine.sync().map_err(StoreError::from)?;
         }
         Ok(out)
     }

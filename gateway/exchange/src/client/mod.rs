@@ -8,7 +8,6 @@
 //! failures (4xx answers, a certificate refused on either side, a bad receipt) are not retried.
 //! Every outcome goes to the evidence log.
 
-mod retry;
 mod transport;
 
 #[cfg(test)]
@@ -23,7 +22,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use homeward_adapters::ReadItem;
 use http::Method;
 
-pub use retry::RetryPolicy;
+use homeward_ops::Attempt;
+pub use homeward_ops::RetryPolicy;
 pub use transport::{RawResponse, RequestLimits, TransportError, query_escape, send};
 
 use crate::backend::{ExchangeBackend, InboundBatch, Outcome};
@@ -56,10 +56,22 @@ pub struct ClientSettings {
     pub max_clock_skew: TimeDelta,
 }
 
+/// The client's default retries: 5 attempts, from 200 ms doubling up to 30 s, each delay
+/// up to half shortened at random.
+pub fn default_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 5,
+        initial_delay_ms: 200,
+        max_delay_ms: 30_000,
+        multiplier: 2.0,
+        jitter: 0.5,
+    }
+}
+
 impl Default for ClientSettings {
     fn default() -> Self {
         Self {
-            retry: RetryPolicy::default(),
+            retry: default_retry(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
             max_response_bytes: 64 * 1024 * 1024,
@@ -161,6 +173,23 @@ pub struct Page {
     pub items: Vec<ReadItem>,
     pub next_cursor: String,
     pub envelope: Envelope,
+}
+
+/// What one push attempt sends.
+struct PushAttempt<'a> {
+    partner: &'a Arc<Partner>,
+    tls: &'a Arc<rustls::ClientConfig>,
+    exchange_id: &'a str,
+    format: &'a str,
+    payload: &'a Bytes,
+    items: Option<usize>,
+}
+
+/// Why a pull attempt got no page.
+enum PullFailure {
+    /// A 5xx answer (the last one is reported as the partner's answer).
+    Answer(RawResponse),
+    Transport(TransportError),
 }
 
 /// Calls partners.
@@ -280,9 +309,9 @@ impl ExchangeClient {
             .await
     }
 
-    /// Pushes records through the partner's sharing policy: each record is decided (shared
-    /// with the withheld fields removed, lifecycle only for a record the partner had before,
-    /// or not sent), the rest is pushed, and what was sent is marked shared in `backend`
+    /// Pushes records through the partner's sharing policy ([`crate::policy::SharePolicy::outbound`]:
+    /// shared with the withheld fields removed, the lifecycle transaction of a record the
+    /// partner had before, or not sent), the rest is pushed, and what was sent is marked shared in `backend`
     /// once the receipt is in. Returns the push (`None` when nothing was to be sent) and
     /// what was withheld, with the reason.
     pub async fn push_records(
@@ -307,15 +336,15 @@ impl ExchangeClient {
         let mut sent = Vec::new();
         let mut withheld = Vec::new();
         for ((r, id), was) in records.iter().zip(ids).zip(shared) {
-            match p.share.decide(r, was) {
-                crate::policy::Decision::Withhold(why) => withheld.push((id, why)),
-                d => {
-                    if let Some(rec) = d.into_record() {
-                        items.push(PayloadItem::Record(Box::new(rec)));
-                        sent.push(id);
-                    }
+            let out = p.share.outbound(r, was, None);
+            if out.is_empty() {
+                if let crate::policy::Decision::Withhold(why) = p.share.decide(r, was) {
+                    withheld.push((id, why));
                 }
+                continue;
             }
+            items.extend(out);
+            sent.push(id);
         }
         if items.is_empty() {
             return Ok((None, withheld));
@@ -330,6 +359,8 @@ impl ExchangeClient {
 
     /// Pushes a payload in `format`; `items`: how many items it holds, when known (the
     /// receipt must have as many outcomes); `exchange_id`: to re-send an earlier exchange.
+    /// Retriable failures are retried with [`homeward_ops::retry`] under
+    /// `settings.retry`, each attempt re-signed with a fresh nonce and time.
     pub async fn push_payload(
         &self,
         partner: &str,
@@ -344,146 +375,174 @@ impl ExchangeClient {
             Some(x) => x,
             None => crate::clock::new_exchange_id()?,
         };
+        let policy = self.settings.retry;
+        let attempt = PushAttempt {
+            partner: &p,
+            tls: &tls,
+            exchange_id: &exchange_id,
+            format,
+            payload: &payload,
+            items,
+        };
+        let attempt = &attempt;
+        homeward_ops::retry(&policy, move |n| async move {
+            self.push_once(attempt, n, policy.may_retry(n)).await
+        })
+        .await
+        .map_err(|(e, _attempts)| e)
+    }
+
+    /// One attempt of a push; `more`: whether another attempt may follow (a failure that
+    /// ends the push is logged, one that will be retried is not).
+    async fn push_once(
+        &self,
+        a: &PushAttempt<'_>,
+        attempt: u32,
+        more: bool,
+    ) -> Result<Pushed, Attempt<ClientError>> {
+        let p = a.partner;
+        let permanent = |e: ClientError| Attempt::Permanent(e);
+        let env = Envelope::seal(
+            Draft::push(
+                &self.identity.id,
+                &p.id,
+                a.exchange_id,
+                a.format,
+                a.payload.clone(),
+            ),
+            &self.identity.signing,
+            self.clock.now(),
+        )
+        .map_err(|e| permanent(e.into()))?;
+        let wire = Bytes::from(env.to_wire());
+        let started = std::time::Instant::now();
+        let sent = send(
+            a.tls.clone(),
+            &p.endpoint,
+            Method::POST,
+            "/v1/exchanges",
+            Some(ENVELOPE_MEDIA_TYPE),
+            wire,
+            self.limits(),
+        )
+        .await;
+        tracing::debug!(partner = %p.id, attempt, round_trip_ms = started.elapsed().as_millis(), "push sent");
         let own_key = Some(self.identity.signing.public().to_bytes());
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let env = Envelope::seal(
-                Draft::push(
-                    &self.identity.id,
-                    &p.id,
-                    &exchange_id,
-                    format,
-                    payload.clone(),
-                ),
-                &self.identity.signing,
-                self.clock.now(),
-            )?;
-            let wire = Bytes::from(env.to_wire());
-            let started = std::time::Instant::now();
-            let sent = send(
-                tls.clone(),
-                &p.endpoint,
-                Method::POST,
-                "/v1/exchanges",
-                Some(ENVELOPE_MEDIA_TYPE),
-                wire,
-                self.limits(),
-            )
-            .await;
-            tracing::debug!(partner = %p.id, attempt, round_trip_ms = started.elapsed().as_millis(), "push sent");
-            let mut draft = EntryDraft {
-                kind: EntryKind::PushFailed,
-                partner: p.id.clone(),
-                exchange_id: exchange_id.clone(),
-                envelope_sha256: env.digest(),
-                envelope: Some(self.signed_envelope(&env, own_key)),
-                receipt: None,
-                outcome: EntryOutcome::new(0, "", ""),
-            };
-            let retry = attempt < self.settings.retry.max_attempts.max(1);
-            match sent {
-                Ok(resp) if resp.status.is_success() => {
-                    let receipt = Receipt::from_wire(&resp.body).and_then(|r| {
-                        r.verify(&Expected {
-                            partner: &p,
-                            me: &self.identity.id,
-                            exchange_id: &exchange_id,
-                            envelope_sha256: env.digest(),
-                            payload_sha256: env.header.payload_sha256,
-                            items,
-                        })
-                        .map(|()| r)
-                    });
-                    match receipt {
-                        Ok(r) => {
-                            let b = &r.body;
-                            draft.kind = EntryKind::PushSent;
-                            draft.receipt = Some(SignedPart {
-                                bytes: r.body_bytes().to_vec(),
-                                signature: r.signature,
-                                public_key: p.key(&b.key_id).map(|k| k.key.to_bytes()),
-                            });
-                            draft.outcome = EntryOutcome::new(
-                                resp.status.as_u16(),
-                                "ok",
-                                format!(
-                                    "{} accepted, {} unchanged, {} rejected",
-                                    b.accepted(),
-                                    b.unchanged(),
-                                    b.rejected()
-                                ),
-                            );
-                            self.log(draft).await?;
-                            tracing::debug!(partner = %p.id, total_ms = started.elapsed().as_millis(), "receipt verified and logged");
-                            return Ok(Pushed {
-                                exchange_id,
-                                receipt: r,
-                                attempts: attempt,
-                            });
-                        }
-                        Err(e) => {
-                            draft.outcome = EntryOutcome::new(
-                                resp.status.as_u16(),
-                                "bad_receipt",
-                                e.to_string(),
-                            );
-                            self.log(draft).await?;
-                            return Err(ClientError::BadReceipt {
-                                partner: p.id.clone(),
-                                source: e,
-                            });
-                        }
-                    }
-                }
-                Ok(resp) if resp.status.is_server_error() && retry => {
-                    tracing::info!(partner = %p.id, status = %resp.status, attempt, "push failed, retrying");
-                }
-                Ok(resp) => {
-                    let body = error_body(&resp);
-                    let status = resp.status.as_u16();
-                    draft.kind = if resp.status.is_server_error() {
-                        EntryKind::PushFailed
-                    } else {
-                        EntryKind::PushRefusedByPartner
-                    };
-                    draft.outcome =
-                        EntryOutcome::new(status, body.error.clone(), body.message.clone());
-                    self.log(draft).await?;
-                    return Err(if resp.status.is_server_error() {
-                        ClientError::Unavailable {
-                            partner: p.id.clone(),
-                            status,
-                            attempts: attempt,
-                            body,
-                        }
-                    } else {
-                        ClientError::Refused {
-                            partner: p.id.clone(),
-                            status,
-                            body,
-                        }
-                    });
-                }
-                Err(e) if !e.is_permanent() && retry => {
+        let mut draft = EntryDraft {
+            kind: EntryKind::PushFailed,
+            partner: p.id.clone(),
+            exchange_id: a.exchange_id.to_string(),
+            envelope_sha256: env.digest(),
+            envelope: Some(self.signed_envelope(&env, own_key)),
+            receipt: None,
+            outcome: EntryOutcome::new(0, "", ""),
+        };
+        let resp = match sent {
+            Ok(resp) => resp,
+            Err(e) => {
+                if !e.is_permanent() && more {
                     tracing::info!(partner = %p.id, error = %e, attempt, "push failed, retrying");
-                }
-                Err(e) => {
-                    let code = if e.is_permanent() {
-                        "tls_refused"
-                    } else {
-                        "unreachable"
-                    };
-                    draft.outcome = EntryOutcome::new(0, code, e.to_string());
-                    self.log(draft).await?;
-                    return Err(ClientError::Transport {
+                    return Err(Attempt::Retriable(ClientError::Transport {
                         partner: p.id.clone(),
                         attempts: attempt,
                         last: Box::new(e),
-                    });
+                    }));
                 }
+                let code = if e.is_permanent() {
+                    "tls_refused"
+                } else {
+                    "unreachable"
+                };
+                draft.outcome = EntryOutcome::new(0, code, e.to_string());
+                self.log(draft).await.map_err(|e| permanent(e.into()))?;
+                return Err(permanent(ClientError::Transport {
+                    partner: p.id.clone(),
+                    attempts: attempt,
+                    last: Box::new(e),
+                }));
             }
-            tokio::time::sleep(self.settings.retry.delay(attempt)).await;
+        };
+        if !resp.status.is_success() {
+            let body = error_body(&resp);
+            let status = resp.status.as_u16();
+            if resp.status.is_server_error() && more {
+                tracing::info!(partner = %p.id, status, attempt, "push failed, retrying");
+                return Err(Attempt::Retriable(ClientError::Unavailable {
+                    partner: p.id.clone(),
+                    status,
+                    attempts: attempt,
+                    body,
+                }));
+            }
+            draft.kind = if resp.status.is_server_error() {
+                EntryKind::PushFailed
+            } else {
+                EntryKind::PushRefusedByPartner
+            };
+            draft.outcome = EntryOutcome::new(status, body.error.clone(), body.message.clone());
+            self.log(draft).await.map_err(|e| permanent(e.into()))?;
+            return Err(permanent(if resp.status.is_server_error() {
+                ClientError::Unavailable {
+                    partner: p.id.clone(),
+                    status,
+                    attempts: attempt,
+                    body,
+                }
+            } else {
+                ClientError::Refused {
+                    partner: p.id.clone(),
+                    status,
+                    body,
+                }
+            }));
+        }
+        let receipt = Receipt::from_wire(&resp.body).and_then(|r| {
+            r.verify(&Expected {
+                partner: p,
+                me: &self.identity.id,
+                exchange_id: a.exchange_id,
+                envelope_sha256: env.digest(),
+                payload_sha256: env.header.payload_sha256,
+                items: a.items,
+            })
+            .map(|()| r)
+        });
+        match receipt {
+            Ok(r) => {
+                let b = &r.body;
+                draft.kind = EntryKind::PushSent;
+                draft.receipt = Some(SignedPart {
+                    bytes: r.body_bytes().to_vec(),
+                    signature: r.signature,
+                    public_key: p.key(&b.key_id).map(|k| k.key.to_bytes()),
+                });
+                draft.outcome = EntryOutcome::new(
+                    resp.status.as_u16(),
+                    "ok",
+                    format!(
+                        "{} accepted, {} unchanged, {} rejected",
+                        b.accepted(),
+                        b.unchanged(),
+                        b.rejected()
+                    ),
+                );
+                self.log(draft).await.map_err(|e| permanent(e.into()))?;
+                tracing::debug!(partner = %p.id, total_ms = started.elapsed().as_millis(), "receipt verified and logged");
+                Ok(Pushed {
+                    exchange_id: a.exchange_id.to_string(),
+                    receipt: r,
+                    attempts: attempt,
+                })
+            }
+            Err(e) => {
+                draft.outcome =
+                    EntryOutcome::new(resp.status.as_u16(), "bad_receipt", e.to_string());
+                self.log(draft).await.map_err(|e| permanent(e.into()))?;
+                Err(permanent(ClientError::BadReceipt {
+                    partner: p.id.clone(),
+                    source: e,
+                }))
+            }
         }
     }
 
@@ -503,42 +562,50 @@ impl ExchangeClient {
         if let Some(l) = limit {
             path.push_str(&format!("&limit={l}"));
         }
-        let mut attempt = 0;
-        let resp = loop {
-            attempt += 1;
-            let retry = attempt < self.settings.retry.max_attempts.max(1);
+        let policy = self.settings.retry;
+        let (tls, path, endpoint) = (&tls, &path, &p.endpoint);
+        let pid = &p.id;
+        let answered = homeward_ops::retry(&policy, move |attempt| async move {
             match send(
                 tls.clone(),
-                &p.endpoint,
+                endpoint,
                 Method::GET,
-                &path,
+                path,
                 None,
                 Bytes::new(),
                 self.limits(),
             )
             .await
             {
-                Ok(resp) if resp.status.is_server_error() && retry => {}
-                Ok(resp) => break resp,
-                Err(e) if !e.is_permanent() && retry => {
-                    tracing::info!(partner = %p.id, error = %e, attempt, "pull failed, retrying");
+                Ok(resp) if resp.status.is_server_error() && policy.may_retry(attempt) => {
+                    tracing::info!(partner = %pid, status = %resp.status, attempt, "pull failed, retrying");
+                    Err(Attempt::Retriable(PullFailure::Answer(resp)))
                 }
-                Err(e) => {
-                    let mut d = EntryDraft::new(
-                        EntryKind::PullRefused,
-                        &p.id,
-                        EntryOutcome::new(0, "unreachable", e.to_string()),
-                    );
-                    d.exchange_id = String::new();
-                    self.log(d).await?;
-                    return Err(ClientError::Transport {
-                        partner: p.id.clone(),
-                        attempts: attempt,
-                        last: Box::new(e),
-                    });
+                Ok(resp) => Ok((resp, attempt)),
+                Err(e) if !e.is_permanent() => {
+                    tracing::info!(partner = %pid, error = %e, attempt, "pull failed");
+                    Err(Attempt::Retriable(PullFailure::Transport(e)))
                 }
+                Err(e) => Err(Attempt::Permanent(PullFailure::Transport(e))),
             }
-            tokio::time::sleep(self.settings.retry.delay(attempt)).await;
+        })
+        .await;
+        let (resp, attempt) = match answered {
+            Ok(r) => r,
+            Err((PullFailure::Answer(resp), attempts)) => (resp, attempts),
+            Err((PullFailure::Transport(e), attempts)) => {
+                let d = EntryDraft::new(
+                    EntryKind::PullRefused,
+                    &p.id,
+                    EntryOutcome::new(0, "unreachable", e.to_string()),
+                );
+                self.log(d).await?;
+                return Err(ClientError::Transport {
+                    partner: p.id.clone(),
+                    attempts,
+                    last: Box::new(e),
+                });
+            }
         };
         if !resp.status.is_success() {
             let body = error_body(&resp);

@@ -77,6 +77,63 @@ impl std::fmt::Debug for EvidenceLog {
     }
 }
 
+/// The next position of the log, held (see [`EvidenceLog::reserve`]).
+pub struct Reservation<'a> {
+    head: std::sync::MutexGuard<'a, Head>,
+    filled: Option<(EvidenceEntry, [u8; 32])>,
+}
+
+impl std::fmt::Debug for Reservation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reservation")
+            .field("seq", &self.head.next_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reservation<'_> {
+    /// The position the entry will have.
+    pub fn seq(&self) -> u64 {
+        self.head.next_seq
+    }
+
+    /// Builds the entry at this position and `time`; returns its position and the bytes to
+    /// store there (`field(entry) || field(hash)`). Filling again replaces the entry.
+    pub fn fill(
+        &mut self,
+        draft: EntryDraft,
+        time: DateTime<Utc>,
+    ) -> Result<(u64, Vec<u8>), EvidenceError> {
+        let entry = EvidenceEntry {
+            seq: self.head.next_seq,
+            prev_hash: self.head.last_hash,
+            kind: draft.kind,
+            time: crate::clock::to_millis(time),
+            partner: draft.partner,
+            exchange_id: draft.exchange_id,
+            envelope_sha256: draft.envelope_sha256,
+            envelope: draft.envelope,
+            receipt: draft.receipt,
+            outcome: draft.outcome,
+        };
+        let bytes = entry.encode()?;
+        let (record, hash) = encode_stored(&bytes)?;
+        let seq = entry.seq;
+        self.filled = Some((entry, hash));
+        Ok((seq, record))
+    }
+
+    /// The stored bytes are durable: the log moves past the entry. `None` when nothing was
+    /// filled.
+    pub fn commit(mut self) -> Option<EvidenceEntry> {
+        let (entry, hash) = self.filled.take()?;
+        self.head.next_seq += 1;
+        self.head.last_hash = hash;
+        tracing::debug!(seq = entry.seq, kind = %entry.kind, partner = %entry.partner, code = %entry.outcome.code, "evidence appended");
+        Some(entry)
+    }
+}
+
 /// Entries (their canonical bytes) with their inclusion proofs.
 pub type ProvenEntries = Vec<(Vec<u8>, InclusionProof)>;
 
@@ -117,26 +174,22 @@ impl EvidenceLog {
         draft: EntryDraft,
         time: DateTime<Utc>,
     ) -> Result<EvidenceEntry, EvidenceError> {
-        let mut head = self.head.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = EvidenceEntry {
-            seq: head.next_seq,
-            prev_hash: head.last_hash,
-            kind: draft.kind,
-            time: crate::clock::to_millis(time),
-            partner: draft.partner,
-            exchange_id: draft.exchange_id,
-            envelope_sha256: draft.envelope_sha256,
-            envelope: draft.envelope,
-            receipt: draft.receipt,
-            outcome: draft.outcome,
-        };
-        let bytes = entry.encode()?;
-        let (record, hash) = encode_stored(&bytes)?;
-        self.storage.append(entry.seq, &record)?;
-        head.next_seq += 1;
-        head.last_hash = hash;
-        tracing::debug!(seq = entry.seq, kind = %entry.kind, partner = %entry.partner, code = %entry.outcome.code, "evidence appended");
-        Ok(entry)
+        let mut slot = self.reserve();
+        let (seq, record) = slot.fill(draft, time)?;
+        self.storage.append(seq, &record)?;
+        slot.commit().ok_or(EvidenceError::NoSuchEntry(seq))
+    }
+
+    /// Reserves the next position of the log, for a store that writes the entry in the same
+    /// atomic batch as what it records (an exchange's records and its `push_received` entry):
+    /// [`Reservation::fill`] encodes the entry and gives the bytes to store at its position;
+    /// once they are durable, [`Reservation::commit`] moves the log on. Dropped without a
+    /// commit, nothing moves. Other appends wait while a reservation is held.
+    pub fn reserve(&self) -> Reservation<'_> {
+        Reservation {
+            head: self.head.lock().unwrap_or_else(|e| e.into_inner()),
+            filled: None,
+        }
     }
 
     /// Number of entries.

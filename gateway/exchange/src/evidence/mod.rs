@@ -43,7 +43,7 @@ use chrono::{DateTime, Utc};
 
 use crate::codec::{CodecError, FieldReader, FieldWriter, sha256};
 
-pub use log::{EntryDraft, EvidenceError, EvidenceLog, ProvenEntries, StorageError};
+pub use log::{EntryDraft, EvidenceError, EvidenceLog, ProvenEntries, Reservation, StorageError};
 pub use verify::{KeyTrust, LogFault, LogSummary, TreeHeadError, TrustedKeys, verify_log};
 
 /// Domain-separation tag of entries.
@@ -89,6 +89,8 @@ pub enum EntryKind {
     TlsRefused,
     /// This gateway served a PFIF feed.
     FeedServed,
+    /// This gateway pulled a partner's PFIF feed (and applied it; the digest is the feed's).
+    FeedReceived,
 }
 
 impl EntryKind {
@@ -103,6 +105,7 @@ impl EntryKind {
         EntryKind::PullRefused,
         EntryKind::TlsRefused,
         EntryKind::FeedServed,
+        EntryKind::FeedReceived,
     ];
 
     pub fn code(self) -> u8 {
@@ -117,6 +120,7 @@ impl EntryKind {
             EntryKind::PullRefused => 8,
             EntryKind::TlsRefused => 9,
             EntryKind::FeedServed => 10,
+            EntryKind::FeedReceived => 11,
         }
     }
 
@@ -136,6 +140,7 @@ impl EntryKind {
             EntryKind::PullRefused => "pull_refused",
             EntryKind::TlsRefused => "tls_refused",
             EntryKind::FeedServed => "feed_served",
+            EntryKind::FeedReceived => "feed_received",
         }
     }
 

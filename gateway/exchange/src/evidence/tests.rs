@@ -296,3 +296,30 @@ fn registry_trust_includes_partners_and_self() {
     fill(&s);
     verify_log(s.storage.as_ref(), Some(&t)).unwrap();
 }
+
+#[test]
+fn a_reservation_moves_the_log_only_when_committed() {
+    let s = setup();
+    s.log.append(refused("peer:a"), Utc::now()).unwrap();
+    // filled but dropped (the store's commit failed): nothing moves
+    {
+        let mut r = s.log.reserve();
+        assert_eq!(r.seq(), 1);
+        let (seq, _bytes) = r.fill(refused("peer:b"), Utc::now()).unwrap();
+        assert_eq!(seq, 1);
+    }
+    assert_eq!(s.log.len(), 1);
+    // filled, stored by the caller, committed: the chain continues from it
+    let mut r = s.log.reserve();
+    let (seq, bytes) = r.fill(received(&s, "x1"), Utc::now()).unwrap();
+    s.storage.append(seq, &bytes).unwrap();
+    let entry = r.commit().unwrap();
+    assert_eq!((entry.seq, entry.kind), (1, EntryKind::PushReceived));
+    s.log.append(refused("peer:c"), Utc::now()).unwrap();
+    assert_eq!(s.log.len(), 3);
+    let summary = verify_log(&*s.storage, Some(&trust(&s))).unwrap();
+    assert_eq!(summary.entries, 3);
+    // a reservation never filled commits nothing
+    assert!(s.log.reserve().commit().is_none());
+    assert_eq!(s.log.len(), 3);
+}

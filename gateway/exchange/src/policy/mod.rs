@@ -12,8 +12,11 @@
 //! 5. the `withhold` field groups are removed, field by field ([`FieldGroup`]).
 //!
 //! A record that fails 1–4 but *was shared with the partner before* is sent as its lifecycle
-//! only (identity, kind, status, status history, expiry — [`Record::strip_personal_data`]), so a
-//! locate, clear, cancel, identification or expiry reaches every partner that had the record.
+//! only, so a locate, clear, cancel, identification or expiry reaches every partner that had
+//! the record: [`SharePolicy::outbound`] sends it as the transaction that moves the partner's
+//! copy to the record's status ([`lifecycle_transaction`]), never as a stripped record (which
+//! would replace the partner's copy). [`SharePolicy::decide`] still gives the stripped record
+//! ([`Record::strip_personal_data`]) for callers that want the lifecycle as a record.
 //!
 //! **Inbound** ([`AcceptPolicy`]): each item a partner sends must be of a kind the partner may
 //! send (by default from its [`PartnerRole`]: only medical examiners send unclaimed records; a
@@ -34,7 +37,7 @@ use homeward_schemas::{Kind, Record, Status};
 use serde::{Deserialize, Serialize};
 
 pub use inbound::Violation;
-pub use outbound::{Decision, Withheld, record_jurisdiction, withhold};
+pub use outbound::{Decision, Withheld, lifecycle_transaction, record_jurisdiction, withhold};
 
 /// What a partner is, which decides what it may send by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Outbound policy: what a partner gets of a record.
 
-use homeward_schemas::{Place, Record};
+use homeward_schemas::{Action, Place, Record, Status, TargetRef, Transaction};
 
 use super::{FieldGroup, SharePolicy, age, in_jurisdictions};
 
@@ -79,6 +79,36 @@ impl SharePolicy {
         }
     }
 
+    /// What to send `partner` of `record` as it now stands: the record (withheld fields
+    /// removed) when the policy shares it; and, for a record the partner had
+    /// (`shared_before`) whose status is no longer active, the transaction that moves it there
+    /// ([`lifecycle_transaction`]) unless `status_sent` says the partner was sent this status
+    /// already. A record outside the policy that the partner had goes as that transaction
+    /// only: a stripped record sent as an entry would replace what the partner holds.
+    pub fn outbound(
+        &self,
+        record: &Record,
+        shared_before: bool,
+        status_sent: Option<Status>,
+    ) -> Vec<crate::payload::PayloadItem> {
+        use crate::payload::PayloadItem;
+        let lifecycle = || {
+            if !shared_before || status_sent == Some(record.status) {
+                return None;
+            }
+            lifecycle_transaction(record).map(|t| PayloadItem::Transaction(Box::new(t)))
+        };
+        match self.decide(record, shared_before) {
+            Decision::Share(r) => {
+                let mut out = vec![PayloadItem::Record(r)];
+                out.extend(lifecycle());
+                out
+            }
+            Decision::LifecycleOnly(_) => lifecycle().into_iter().collect(),
+            Decision::Withhold(_) => Vec::new(),
+        }
+    }
+
     /// Why `record` falls outside the policy (rules 1–4), if it does.
     pub fn refusal(&self, record: &Record) -> Option<Withheld> {
         if !self.kinds.contains(&record.kind) {
@@ -102,6 +132,59 @@ impl SharePolicy {
         }
         None
     }
+}
+
+/// The transaction that brings a copy of `record` to its current status: a locate, a clear
+/// (with the identification of an identified record), a cancel or an expiry, dated and
+/// attributed as the record's last event of that status. `None` for an active record (only
+/// its content can change, and a PFIF note reopening a case travels as the record).
+pub fn lifecycle_transaction(record: &Record) -> Option<Transaction> {
+    let action = match record.status {
+        Status::Active => return None,
+        Status::Located => Action::Locate,
+        Status::Cleared => Action::Clear {
+            identified_as: None,
+            identified_name: None,
+        },
+        Status::Identified => Action::Clear {
+            identified_as: record.identified_as.clone(),
+            identified_name: None,
+        },
+        Status::Cancelled => Action::Cancel,
+        Status::Expired => Action::Expire {
+            expiry_date: record
+                .expiry_date
+                .or_else(|| {
+                    record
+                        .status_history
+                        .iter()
+                        .rev()
+                        .find(|e| e.status == Status::Expired)
+                        .and_then(|e| e.applied_at)
+                })
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
+        },
+    };
+    let event = record
+        .status_history
+        .iter()
+        .rev()
+        .find(|e| e.status == record.status);
+    Some(Transaction {
+        target: TargetRef {
+            kind: Some(record.kind),
+            source: record.id.source.clone(),
+            native_id: record.id.native_id.clone(),
+            name: None,
+            case_number: None,
+        },
+        action,
+        date: event.and_then(|e| e.date),
+        reason: event.and_then(|e| e.reason),
+        source_updated_at: None,
+        by: event.and_then(|e| e.by.clone()),
+        extra: Vec::new(),
+    })
 }
 
 fn clear_place(p: &mut Place) {

@@ -405,3 +405,79 @@ fn inbound_sources_and_jurisdictions() {
     t3.target.source = "TX1".into();
     assert!(p.check_transaction(&t3).is_none());
 }
+
+#[test]
+fn outbound_sends_lifecycle_as_transactions_to_partners_that_had_the_record() {
+    use crate::payload::PayloadItem;
+    let policy = SharePolicy {
+        kinds: vec![Kind::Missing, Kind::Unidentified],
+        withhold: vec![FieldGroup::Dental],
+        ..SharePolicy::default()
+    };
+    let mut r = full_record("TX0101300", "M1", "US-TX", "2008-03-02", "2026-03-01");
+    r.status = Status::Active;
+    // active, never shared: the record, withheld fields removed
+    let out = policy.outbound(&r, false, None);
+    assert!(matches!(&out[..], [PayloadItem::Record(x)] if x.dental.is_none()));
+
+    // cleared: outside the policy; the partner had it, so it gets the clear only
+    r.status = Status::Cleared;
+    r.status_history.push(homeward_schemas::StatusEvent {
+        status: Status::Cleared,
+        date: Some("2026-04-01".parse().unwrap()),
+        applied_at: None,
+        reason: None,
+        by: Some("TX0101300".into()),
+        note_record_id: None,
+    });
+    let out = policy.outbound(&r, true, Some(Status::Active));
+    match &out[..] {
+        [PayloadItem::Transaction(t)] => {
+            assert!(matches!(
+                t.action,
+                Action::Clear {
+                    identified_as: None,
+                    ..
+                }
+            ));
+            assert_eq!(t.target.native_id, "M1");
+            assert_eq!(t.target.kind, Some(Kind::Missing));
+            assert_eq!(t.date, Some("2026-04-01".parse().unwrap()));
+            assert_eq!(t.by.as_deref(), Some("TX0101300"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // already sent in this status, or never shared: nothing
+    assert!(policy.outbound(&r, true, Some(Status::Cleared)).is_empty());
+    assert!(policy.outbound(&r, false, None).is_empty());
+
+    // a status the policy shares: the record, and the transaction for a partner that had it
+    let wide = SharePolicy {
+        statuses: vec![Status::Active, Status::Located],
+        ..policy.clone()
+    };
+    r.status = Status::Located;
+    let out = wide.outbound(&r, true, None);
+    assert!(matches!(
+        &out[..],
+        [PayloadItem::Record(_), PayloadItem::Transaction(t)] if t.action == Action::Locate
+    ));
+
+    // identification and expiry
+    let mut u = full_record("ME1", "U1", "US-TX", "2008-03-02", "2026-03-01");
+    u.kind = Kind::Unidentified;
+    u.status = Status::Identified;
+    u.identified_as = Some("M1".into());
+    let t = lifecycle_transaction(&u).unwrap();
+    assert!(matches!(&t.action, Action::Clear { identified_as: Some(m), .. } if m == "M1"));
+    u.status = Status::Expired;
+    u.expiry_date = Some(chrono::Utc::now());
+    assert!(matches!(
+        lifecycle_transaction(&u).unwrap().action,
+        Action::Expire { .. }
+    ));
+    u.status = Status::Cancelled;
+    assert_eq!(lifecycle_transaction(&u).unwrap().action, Action::Cancel);
+    u.status = Status::Active;
+    assert!(lifecycle_transaction(&u).is_none());
+}

@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ExchangeService};
-use crate::backend::{ChangesFrom, InboundBatch};
+use crate::backend::{BackendError, ChangesFrom, InboundBatch, RecordedError};
 use crate::codec::sha256;
 use crate::envelope::{
     CANONICAL_FORMAT, Draft, ENVELOPE_MEDIA_TYPE, Envelope, Purpose, ReplayKey, VerifyError, verify,
@@ -25,7 +25,7 @@ use crate::evidence::merkle::InclusionProof;
 use crate::evidence::{EntryDraft, EntryKind, EntryOutcome, SignedPart, SignedTreeHead};
 use crate::partners::Partner;
 use crate::payload::{PayloadItem, encode_canonical, read_item_label, read_payload};
-use crate::policy::{Decision, withhold};
+use crate::policy::withhold;
 use crate::receipt::{ItemOutcome, RECEIPT_MEDIA_TYPE, Receipt, ReceiptBody};
 use crate::tls::PeerIdentity;
 
@@ -225,37 +225,83 @@ impl ExchangeService {
             return Err(ApiError::policy(violations));
         }
 
-        // apply and commit, then answer
+        // apply and commit with the evidence entry (signing the receipt), then answer
         let labels: Vec<String> = items.iter().map(read_item_label).collect();
         let n = items.len();
         let backend = self.backend.clone();
+        let evidence = self.evidence.clone();
+        let svc = self.clone();
+        let env2 = env.clone();
+        let p2 = partner.clone();
         let (pid, xid, fmt) = (
             partner.id.clone(),
             env.header.exchange_id.clone(),
             env.header.payload_format.clone(),
         );
-        let outcomes = blocking(move || {
-            backend.apply(InboundBatch {
-                partner: &pid,
-                exchange_id: &xid,
-                format: &fmt,
-                items,
-            })
+        let applied = blocking(move || {
+            let mut receipt = None;
+            let mut seal = |outcomes: &[crate::backend::Outcome]| {
+                let (r, draft) = svc.seal_push(&p2, &env2, outcomes, &labels)?;
+                receipt = Some(r);
+                Ok(draft)
+            };
+            let result = backend.apply_recorded(
+                InboundBatch {
+                    partner: &pid,
+                    exchange_id: &xid,
+                    format: &fmt,
+                    items,
+                },
+                &evidence,
+                svc.clock.now(),
+                &mut seal,
+            );
+            result.map(|_| receipt)
         })
-        .await?
-        .map_err(|e| {
-            if e.retriable {
-                ApiError::new(503, "backend_unavailable", e.message)
-            } else {
-                ApiError::new(500, "backend_error", e.message)
+        .await?;
+        let receipt = match applied {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Err(ApiError::new(
+                    500,
+                    "backend_error",
+                    "the store committed without sealing the receipt",
+                ));
             }
-        })?;
-        if outcomes.len() != n {
-            return Err(ApiError::new(
-                500,
-                "backend_error",
-                format!("store returned {} outcomes for {n} items", outcomes.len()),
-            ));
+            Err(RecordedError::Backend(e)) if e.retriable => {
+                return Err(ApiError::new(503, "backend_unavailable", e.message));
+            }
+            Err(RecordedError::Backend(e)) => {
+                return Err(ApiError::new(500, "backend_error", e.message));
+            }
+            Err(RecordedError::Evidence(e)) => {
+                tracing::error!(error = %e, "evidence log append failed after the commit");
+                return Err(ApiError::new(
+                    503,
+                    "evidence_unavailable",
+                    format!("cannot record evidence: {e}"),
+                ));
+            }
+        };
+        phases.mark("apply+receipt+evidence", started);
+        tracing::debug!(partner = %partner.id, exchange = %env.header.exchange_id, items = n, phases = %phases, "push received");
+        Ok(receipt)
+    }
+
+    /// Signs the receipt of an applied push and drafts its `push_received` entry.
+    fn seal_push(
+        &self,
+        partner: &Partner,
+        env: &Envelope,
+        outcomes: &[crate::backend::Outcome],
+        labels: &[String],
+    ) -> Result<(Receipt, EntryDraft), BackendError> {
+        if outcomes.len() != labels.len() {
+            return Err(BackendError::permanent(format!(
+                "store returned {} outcomes for {} items",
+                outcomes.len(),
+                labels.len()
+            )));
         }
         let body = ReceiptBody {
             sender: self.identity.id.clone(),
@@ -266,8 +312,9 @@ impl ExchangeService {
             created: self.clock.now(),
             key_id: String::new(),
             outcomes: outcomes
-                .into_iter()
-                .zip(labels)
+                .iter()
+                .cloned()
+                .zip(labels.iter().cloned())
                 .enumerate()
                 .map(|(i, (outcome, item))| ItemOutcome {
                     index: i as u64,
@@ -276,9 +323,8 @@ impl ExchangeService {
                 })
                 .collect(),
         };
-        phases.mark("apply", started);
         let receipt = Receipt::sign(body, &self.identity.signing)
-            .map_err(|e| ApiError::new(500, "internal", e.to_string()))?;
+            .map_err(|e| BackendError::permanent(format!("signing the receipt: {e}")))?;
         let b = &receipt.body;
         let detail = format!(
             "{} accepted, {} unchanged, {} rejected",
@@ -287,7 +333,7 @@ impl ExchangeService {
             b.rejected()
         );
         let signer = partner.key(&env.header.key_id).map(|k| k.key.to_bytes());
-        self.log(EntryDraft {
+        let draft = EntryDraft {
             kind: EntryKind::PushReceived,
             partner: partner.id.clone(),
             exchange_id: env.header.exchange_id.clone(),
@@ -303,11 +349,8 @@ impl ExchangeService {
                 public_key: Some(self.identity.signing.public().to_bytes()),
             }),
             outcome: EntryOutcome::new(200, "ok", detail),
-        })
-        .await?;
-        phases.mark("receipt+evidence", started);
-        tracing::debug!(partner = %partner.id, exchange = %env.header.exchange_id, items = n, phases = %phases, "push received");
-        Ok(receipt)
+        };
+        Ok((receipt, draft))
     }
 
     /// The records and transactions of a change batch this partner may see.
@@ -333,19 +376,36 @@ impl ExchangeService {
                 })
                 .collect();
             let shared = backend.shared_with(&p.id, &ids)?;
+            let echo = backend.received_from(&p.id, &ids)?;
             let mut out = Vec::new();
             let mut sent = Vec::new();
-            for ((change, id), was_shared) in batch.changes.into_iter().zip(ids).zip(shared) {
+            for (((change, id), was_shared), echo) in
+                batch.changes.into_iter().zip(ids).zip(shared).zip(echo)
+            {
+                if echo {
+                    // the partner's own record: it holds the original
+                    continue;
+                }
+                let changed_at = change.changed_at;
                 match change.item {
-                    PayloadItem::Record(r) => match p.share.decide(&r, was_shared) {
-                        Decision::Withhold(_) => {}
-                        d => {
-                            if let Some(rec) = d.into_record() {
-                                out.push(PayloadItem::Record(Box::new(rec)));
-                                sent.push(id);
-                            }
+                    // a PFIF feed carries records only: a record the partner had and
+                    // that left the policy goes as its lifecycle (PFIF's placeholder form).
+                    // Its entry_date is when this gateway stored this version (the PFIF
+                    // meaning, and the partner's next min_entry_date)
+                    PayloadItem::Record(r) if records_only => {
+                        if let Some(mut rec) = p.share.decide(&r, was_shared).into_record() {
+                            rec.received_at = Some(changed_at);
+                            out.push(PayloadItem::Record(Box::new(rec)));
+                            sent.push(id);
                         }
-                    },
+                    }
+                    PayloadItem::Record(r) => {
+                        let before = out.len();
+                        out.extend(p.share.outbound(&r, was_shared, None));
+                        if out.len() > before {
+                            sent.push(id);
+                        }
+                    }
                     PayloadItem::Transaction(mut t) if !records_only && was_shared => {
                         if let Action::Modify { patch, .. } = &mut t.action {
                             withhold(patch, &p.share.withhold);

@@ -1,0 +1,125 @@
+use super::*;
+
+fn n(s: &str) -> String {
+    normalize(s)
+}
+
+fn tok(s: &str) -> Tok {
+    Tok::new(&latin_tokens(s).join("")).unwrap()
+}
+
+#[test]
+fn romanisation_variants_fold_together() {
+    assert_eq!(n("ALEXANDR"), n("ALEKSANDR"));
+    assert_eq!(n("YULIA"), n("IULIA"));
+    assert_eq!(n("JULIA"), n("IULIA"));
+    assert_eq!(n("EVGENIYA"), n("EVGENIIA"));
+    assert_eq!(n("YEVGENIYA"), n("EVGENIIA"));
+    assert_eq!(n("WILLIAMS"), n("WILLYAMS"));
+    assert_eq!(n("KONOVALOV"), n("KONOWALOV"));
+    assert_eq!(n("KHALID"), n("HALID"));
+    assert_eq!(n("ROBERTS"), n("ROBERC"));
+    assert_eq!(n("BANKS"), n("BANX"));
+    assert_eq!(n("CALLUM"), n("CALUM"));
+    assert_eq!(n("KATHERINE"), n("CATHERINE"));
+    assert_eq!(n("SARAH"), n("SARA"));
+    assert_eq!(n("KRISTOPHER"), n("CHRISTOPHER"));
+    assert_eq!(n("TAYLOR"), n("TAYLLOR"));
+    assert_ne!(n("ANNA"), n("INNA"));
+}
+
+#[test]
+fn other_scripts_reach_the_same_tokens() {
+    let cyr = latin_tokens("Евгения Захарова");
+    assert_eq!(cyr, vec!["EVGENIYA".to_string(), "ZAKHAROVA".to_string()]);
+    assert_eq!(
+        compare_tokens(&tok("Захарова"), &tok("ZAKHAROVA")),
+        TokenMatch::Exact
+    );
+    assert_eq!(
+        compare_tokens(&tok("Евгения"), &tok("Evgeniia")),
+        TokenMatch::Exact
+    );
+}
+
+#[test]
+fn token_comparisons() {
+    assert_eq!(
+        compare_tokens(&tok("BILL"), &tok("WILLIAM")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("JOEY"), &tok("JOSEPH")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("SASHA"), &tok("ALEXANDER")),
+        TokenMatch::Nickname
+    );
+    assert_eq!(
+        compare_tokens(&tok("CHRISTOHPER"), &tok("CHRISTOPHER")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("COMRTNEY"), &tok("COURTNEY")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("PARKS"), &tok("PARAKS")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("LTRI"), &tok("LORI")),
+        TokenMatch::Edit1
+    );
+    assert_eq!(
+        compare_tokens(&tok("MNDDL"), &tok("MANDAL")),
+        TokenMatch::Skeleton
+    );
+    assert_eq!(compare_tokens(&tok("J"), &tok("JOHN")), TokenMatch::Initial);
+    assert_eq!(
+        compare_tokens(&tok("SMITH"), &tok("JONES")),
+        TokenMatch::None
+    );
+    assert_eq!(compare_tokens(&tok("ANA"), &tok("IVAN")), TokenMatch::None);
+}
+
+#[test]
+fn osa_counts_transpositions_once() {
+    assert_eq!(osa_distance(b"ABCD", b"ABDC", 3), 1);
+    assert_eq!(osa_distance(b"KITTEN", b"SITTING", 5), 3);
+    assert_eq!(osa_distance(b"KITTEN", b"SITTING", 1), 2);
+    assert_eq!(osa_distance(b"", b"AB", 3), 2);
+}
+
+#[test]
+fn phonetic_codes_survive_vowel_typos() {
+    assert_eq!(phonetic_code(&n("SNUOW")), phonetic_code(&n("SNOW")));
+    assert_eq!(phonetic_code(&n("STEWURT")), phonetic_code(&n("STEWART")));
+    assert_ne!(phonetic_code(&n("SMITH")), phonetic_code(&n("JONES")));
+}
+
+#[test]
+fn forms_from_parts_and_full() {
+    let f = NameForm::from_parts(Some("John James"), None, Some("Smith"));
+    assert_eq!(f.display(), "IOHN IAMES SMIT");
+    let g = NameForm::from_full("Lina Maria Haddad");
+    assert_eq!(g.given.len(), 1);
+    assert_eq!(g.middle.len(), 1);
+    assert_eq!(&*g.family[0].norm, "HADAD");
+}
+
+proptest::proptest! {
+    #[test]
+    fn normalize_never_panics_and_stays_upper(s in "[A-Z]{0,20}") {
+        let x = normalize(&s);
+        proptest::prop_assert!(x.bytes().all(|b| b.is_ascii_uppercase()));
+    }
+
+    #[test]
+    fn tokens_from_any_text(s in "\\PC{0,30}") {
+        for t in latin_tokens(&s) {
+            let _ = Tok::new(&t);
+        }
+    }
+}
