@@ -162,7 +162,21 @@ impl ExchangeService {
         let now = self.clock.now();
         let started = std::time::Instant::now();
         let mut phases = Phases::default();
-        let body = read_body(body, self.limits.max_body_bytes).await?;
+        // A body that trickles in (a slow or stuck partner) is refused before the request
+        // timeout cancels the whole handler, so that the refusal is answered and logged.
+        let body_deadline = self.limits.request_timeout.mul_f64(0.9);
+        let body = tokio::time::timeout(body_deadline, read_body(body, self.limits.max_body_bytes))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    408,
+                    "body_timeout",
+                    format!(
+                        "the body did not arrive within {} ms",
+                        body_deadline.as_millis()
+                    ),
+                )
+            })??;
         phases.mark("body", started);
         refused.envelope_sha256 = sha256(&body);
         let env = Envelope::from_wire(body)?;
