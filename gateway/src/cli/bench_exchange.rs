@@ -229,7 +229,7 @@ fn measure(a: &ExchangeBench, engine: EngineKind, dir: &Path) -> Result<ExitCode
     lat.sort_by(f64::total_cmp);
     let secs = wall.as_secs_f64();
     println!(
-        "bench exchange: {} partners, {} records an exchange, {} s, {} store, 2 tokio workers for the partners",
+        "bench exchange: {} partners, {} records an exchange, {} s, {} store (partners: one tokio runtime, a worker per core)",
         a.partners,
         a.batch,
         a.seconds,
