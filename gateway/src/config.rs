@@ -397,5 +397,11 @@ mod tests {
         assert!(Config::parse("[store]\nengine = \"rocksdb\"\n").is_err());
         assert!(Config::parse("[store]\nbatch_size = 0\n").is_err());
         assert!(Config::parse("[limits]\nmax_line_bytes = 0\n").is_err());
+        // an integer TOML cannot hold (over i64::MAX) is refused, naming its line (found by
+        // fuzzing: the typed deserialiser once took it)
+        let e = Config::parse("[limits]\nmax_item_bytes = 9253372036854775807\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = Config::parse("[limits]\nmax_item_bytes = 0\n").unwrap_err();
+        assert!(e.to_string().contains("max_item_bytes"), "{e}");
     }
 }

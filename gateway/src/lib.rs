@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod federation;
+pub mod invariants;
 pub mod jobs;
 pub mod matching;
 pub mod operations;

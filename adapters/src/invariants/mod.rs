@@ -191,8 +191,16 @@ pub enum Rule {
     Accounting,
     /// An item's raw bytes or position are not the input's.
     Raw,
-    /// Write-then-read changed an accepted record or transaction.
+    /// Write-then-read changed an accepted record or transaction (or, for a signed encoding or
+    /// a configuration, parse-then-serialise changed it).
     RoundTrip,
+    /// Something was accepted or applied that was not signed: verification took bytes other
+    /// than the signed ones, or a request changed the store without a valid signed envelope.
+    Authenticity,
+    /// An answer that is not well-formed (status, media type, body).
+    Response,
+    /// An error that does not say where the problem is.
+    ErrorPlace,
 }
 
 impl std::fmt::Display for Rule {
@@ -203,6 +211,9 @@ impl std::fmt::Display for Rule {
             Rule::Accounting => "nothing dropped",
             Rule::Raw => "raw bytes",
             Rule::RoundTrip => "write-then-read",
+            Rule::Authenticity => "authenticity",
+            Rule::Response => "well-formed response",
+            Rule::ErrorPlace => "error names a place",
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Unit tests of the `pfif` format: malformed and hostile feeds, notes, expiry, detection.
 
 use chrono::{DateTime, Utc};
-use homeward_schemas::{Action, NoteStatus, Status};
+use homeward_schemas::{Action, NoteStatus, Record, Status, Transaction};
 
 use super::*;
 use crate::format::{Limits, ReadContext};
@@ -283,4 +283,129 @@ fn a_placeholder_without_dates_is_written_with_a_reported_loss() {
     let losses = crate::format::Writer::transaction(&mut w, &mut out, t).unwrap();
     let fields: Vec<&str> = losses.iter().map(|l| l.field.as_str()).collect();
     assert_eq!(fields, ["source_updated_at", "entry_date"], "{losses:?}");
+}
+
+/// Writes `records` then `transactions` as one feed from `p.org`; returns it and the losses.
+fn write_feed(records: &[Record], transactions: &[Transaction]) -> (String, Vec<crate::Loss>) {
+    let mut ctx = crate::format::WriteContext::new("p.org");
+    ctx.now = now();
+    let mut w = PfifWriter::new(ctx);
+    let mut out = Vec::new();
+    let mut losses = Vec::new();
+    crate::format::Writer::begin(&mut w, &mut out).unwrap();
+    for r in records {
+        losses.extend(crate::format::Writer::record(&mut w, &mut out, r).unwrap());
+    }
+    for t in transactions {
+        losses.extend(crate::format::Writer::transaction(&mut w, &mut out, t).unwrap());
+    }
+    crate::format::Writer::finish(&mut w, &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), losses)
+}
+
+fn no_rejection(items: &[ReadItem]) {
+    for i in items {
+        assert!(!i.is_rejected(), "{}: {}", i.position, reason(i));
+    }
+}
+
+#[test]
+fn a_note_without_source_date_is_written_with_the_persons_and_reads_back() {
+    // Reported: the writer wrote a note without source_date when the canonical note had none,
+    // and its own reader then rejected the whole entry (PFIF requires a note's source_date).
+    let items = read(&feed(&[person("p.org/1", "")]));
+    let Item::Entry(r) = &items[0].item else {
+        panic!("{items:?}")
+    };
+    let mut r = (**r).clone();
+    r.notes = vec![
+        homeward_schemas::Note {
+            note_record_id: "p.org/n1".into(),
+            text: Some("Seen at the market.".into()),
+            ..Default::default()
+        },
+        homeward_schemas::Note {
+            note_record_id: "no-domain".into(),
+            source_date: Some(now()),
+            ..Default::default()
+        },
+    ];
+    let (doc, losses) = write_feed(&[r.clone()], &[]);
+    let back = read(&doc);
+    no_rejection(&back);
+    let Item::Entry(got) = &back[0].item else {
+        panic!("{back:?}")
+    };
+    // the first note comes back dated as the person; the second cannot be written
+    assert_eq!(got.notes.len(), 1, "{:?}", got.notes);
+    assert_eq!(got.notes[0].note_record_id, "p.org/n1");
+    assert_eq!(got.notes[0].source_date, r.source_updated_at);
+    let said: Vec<(&str, &str)> = losses
+        .iter()
+        .filter(|l| l.field.starts_with("notes"))
+        .map(|l| (l.field.as_str(), l.detail.as_str()))
+        .collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert_eq!(said[0].0, "notes[0].source_date");
+    assert!(said[0].1.contains("the person's source_date"), "{said:?}");
+    assert_eq!(said[1].0, "notes[1]");
+    assert!(said[1].1.starts_with("not written"), "{said:?}");
+
+    // a note sent on its own (a transaction) without a source_date
+    let t = Transaction {
+        target: homeward_schemas::TargetRef {
+            kind: Some(homeward_schemas::Kind::Missing),
+            source: "p.org".into(),
+            native_id: "p.org/1".into(),
+            name: None,
+            case_number: None,
+        },
+        action: Action::Note {
+            note: Box::new(homeward_schemas::Note {
+                note_record_id: "p.org/n2".into(),
+                text: Some("Called the desk.".into()),
+                ..Default::default()
+            }),
+        },
+        date: None,
+        reason: None,
+        source_updated_at: None,
+        by: None,
+        extra: Vec::new(),
+    };
+    let (doc, losses) = write_feed(&[], &[t]);
+    let back = read(&doc);
+    no_rejection(&back);
+    let Item::Transaction(got) = &back[0].item else {
+        panic!("{back:?}")
+    };
+    let Action::Note { note } = &got.action else {
+        panic!("{got:?}")
+    };
+    assert_eq!(note.source_date, Some(now()));
+    assert_eq!(losses.len(), 1, "{losses:?}");
+    assert_eq!(losses[0].field, "note.source_date");
+}
+
+#[test]
+fn a_record_without_a_name_is_left_out_with_a_loss() {
+    // Exporting the sample world as PFIF wrote its unidentified persons (who have no name)
+    // with an empty full_name, which the reader rejects: 93 rejections on re-import.
+    let mut r = Record::new(homeward_schemas::Kind::Unidentified, "TX-ME", "TX-ME-1");
+    r.source_updated_at = Some(now());
+    let named = {
+        let items = read(&feed(&[person("p.org/1", "")]));
+        let Item::Entry(x) = &items[0].item else {
+            panic!("{items:?}")
+        };
+        (**x).clone()
+    };
+    let (doc, losses) = write_feed(&[r.clone(), named], &[]);
+    let back = read(&doc);
+    no_rejection(&back);
+    assert_eq!(back.len(), 1, "only the named person is written: {doc}");
+    let l: Vec<&crate::Loss> = losses.iter().filter(|l| l.record == r.id).collect();
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0].field, "names");
+    assert!(l[0].detail.starts_with("not written"), "{l:?}");
 }

@@ -154,6 +154,81 @@ fn whole(v: &Range, field: &str, l: &mut Losses) -> String {
     format!("{}", m.round() as i64)
 }
 
+/// Whether a further primary name is written as a `gmcn:name` (it has parts or a language)
+/// rather than as a line of `full_name`.
+fn is_structured(n: &Name) -> bool {
+    n.given.is_some() || n.family.is_some() || n.lang.is_some()
+}
+
+/// The lines of `pfif:full_name`: the first primary name, its partner-given Latin full form,
+/// then further primary names that have only a full text.
+fn full_name_lines(r: &Record) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut primaries = r.names.iter().filter(|n| n.role == NameRole::Primary);
+    if let Some(n) = primaries.next() {
+        lines.push(n.display());
+        if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed)
+            && let Some(f) = &lat.full
+        {
+            lines.push(f.clone());
+        }
+    }
+    lines.extend(primaries.filter(|n| !is_structured(n)).map(Name::display));
+    lines
+}
+
+/// Whether `r` has a name for `pfif:full_name`: the reader refuses a person whose `full_name`
+/// holds nothing but white space (PFIF requires one), and reads its first line as the primary
+/// name, so that line must not be blank either.
+fn has_full_name(r: &Record) -> bool {
+    full_name_lines(r)
+        .first()
+        .is_some_and(|l| !l.trim().is_empty())
+}
+
+/// A note as the reader takes it back, or `None` (with a `Loss`) when it cannot be written:
+/// `note_record_id` must have the `domain/local` shape; a missing `source_date` (which PFIF
+/// requires, and without which the reader refuses the whole entry) is written as
+/// `source_date` (`fallback` says what that is), with a `Loss`; a `linked_person_record_id` not of the `domain/local` shape
+/// is left out, with a `Loss`.
+fn writable_note<'n>(
+    n: &'n Note,
+    field: &str,
+    source_date: DateTime<Utc>,
+    fallback: &str,
+    l: &mut Losses,
+) -> Option<std::borrow::Cow<'n, Note>> {
+    let is_record_id = |s: &str| matches!(s.trim().split_once('/'), Some((a, b)) if !a.is_empty() && !b.is_empty());
+    if !is_record_id(&n.note_record_id) {
+        l.add(
+            field,
+            format!(
+                "not written: note_record_id `{}` is not of the form domain/local-id",
+                n.note_record_id
+            ),
+        );
+        return None;
+    }
+    let mut out = std::borrow::Cow::Borrowed(n);
+    if n.source_date.is_none() {
+        l.add(
+            format!("{field}.source_date"),
+            format!("not set: written as {fallback} (PFIF requires one)"),
+        );
+        out.to_mut().source_date = Some(source_date);
+    }
+    if let Some(linked) = &n.linked_person_record_id
+        && !is_record_id(linked)
+    {
+        l.add(
+            format!("{field}.linked_person_record_id"),
+            format!("not written: `{linked}` is not of the form domain/local-id"),
+        );
+        out.to_mut().linked_person_record_id = None;
+    }
+    Some(out)
+}
+
 impl PfifWriter {
     fn placeholder(
         &self,
@@ -195,7 +270,16 @@ impl PfifWriter {
             .raw("\n");
     }
 
-    fn person(&self, o: &mut XmlOut, r: &Record, l: &mut Losses) {
+    /// Writes `r` as an entry; `false` (with a `Loss`) when it has no name for `full_name`
+    /// and nothing is written.
+    fn person(&self, o: &mut XmlOut, r: &Record, l: &mut Losses) -> bool {
+        if !has_full_name(r) {
+            l.add(
+                "names",
+                "not written: PFIF requires a full_name and the record has no primary name",
+            );
+            return false;
+        }
         let prid = person_record_id(&r.id);
         if prid != r.id.native_id {
             l.add(
@@ -250,25 +334,17 @@ impl PfifWriter {
 
         // Names: the first primary name and its partner-given Latin form on full_name lines,
         // further primary names either as lines (full text only) or as gmcn:name.
-        let mut full_lines: Vec<String> = Vec::new();
+        let full_lines = full_name_lines(r);
         let mut gmcn_names: Vec<&Name> = Vec::new();
-        if let Some(n) = first {
-            full_lines.push(n.display());
-            if n.middle.is_some() || n.suffix.is_some() {
-                l.add("names[0].middle/suffix", "kept only inside full_name");
-            }
-            if let Some(lat) = n.latin.as_ref().filter(|x| !x.computed)
-                && let Some(f) = &lat.full
-            {
-                full_lines.push(f.clone());
-            }
+        if let Some(n) = first
+            && (n.middle.is_some() || n.suffix.is_some())
+        {
+            l.add("names[0].middle/suffix", "kept only inside full_name");
         }
         for (i, n) in primaries.iter().skip(1) {
-            let structured = n.given.is_some() || n.family.is_some() || n.lang.is_some();
-            if structured {
+            if is_structured(n) {
                 gmcn_names.push(n);
             } else {
-                full_lines.push(n.display());
                 if n.latin.as_ref().is_some_and(|x| !x.computed) {
                     l.add(
                         format!("names[{i}].latin"),
@@ -365,8 +441,16 @@ impl PfifWriter {
             o.leaf("pfif:photo_url", &r.photos[i].url);
         }
         leaf(o, "pfif:profile_urls", p.profile_urls.as_deref());
-        for n in &r.notes {
-            note_xml(o, n, None);
+        for (i, n) in r.notes.iter().enumerate() {
+            if let Some(n) = writable_note(
+                n,
+                &format!("notes[{i}]"),
+                source_date,
+                "the person's source_date",
+                l,
+            ) {
+                note_xml(o, &n, None);
+            }
         }
         self.status_note(o, r, &prid, l);
         o.close("pfif:person");
@@ -558,6 +642,7 @@ impl PfifWriter {
         }
         o.close("gmcn:case").close("entry").raw("\n");
         record_losses(r, l);
+        true
     }
 
     /// For a located record whose notes do not already say so, a note that does.
@@ -629,7 +714,19 @@ impl PfifWriter {
             ..Note::default()
         };
         let note = match &t.action {
-            Action::Note { note } => (**note).clone(),
+            Action::Note { note } => {
+                let when = t.source_updated_at.unwrap_or(self.ctx.now);
+                match writable_note(
+                    note,
+                    "note",
+                    when,
+                    "the transaction's source_updated_at, else the time of writing",
+                    l,
+                ) {
+                    Some(n) => n.into_owned(),
+                    None => return false,
+                }
+            }
             Action::Locate => closing_note(t.reason),
             Action::Clear {
                 identified_as,
@@ -668,8 +765,7 @@ impl PfifWriter {
                     l.add("action", "not written: a partial modify has no PFIF form (a person carries the whole record)");
                     return false;
                 }
-                self.person(o, patch, l);
-                return true;
+                return self.person(o, patch, l);
             }
         };
         let updated = note.source_date.unwrap_or(self.ctx.now);

@@ -849,7 +849,8 @@ fn feature(n: &Node) -> Result<Mark, ReportError> {
     })
 }
 
-fn is_state_code(s: &str) -> bool {
+/// Whether `s` has the ISO 3166-2 shape the reader takes for `iso_3166:StateCode` (`US-TX`).
+pub(crate) fn is_state_code(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 4
         && b.len() <= 6
@@ -860,6 +861,7 @@ fn is_state_code(s: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-fn is_country_code(s: &str) -> bool {
+/// Whether `s` has the shape of `iso_3166:CountryAlpha2Code` (two capital letters).
+pub(crate) fn is_country_code(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
 }

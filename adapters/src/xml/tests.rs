@@ -463,3 +463,116 @@ fn text_between_reports_is_rejected_not_dropped() {
     assert_eq!(items[1].raw, b"\nLina Haddad, 14");
     assert_eq!(items[1].position.index, Some(1));
 }
+
+/// Writes `records` as one document from `sender`; returns it and the losses.
+fn write_doc(sender: &str, records: &[homeward_schemas::Record]) -> (String, Vec<crate::Loss>) {
+    let mut ctx = crate::format::WriteContext::new(sender);
+    ctx.now = chrono::DateTime::UNIX_EPOCH;
+    let mut w = XmlWriter::new(ctx);
+    let mut out = Vec::new();
+    let mut losses = Vec::new();
+    crate::format::Writer::begin(&mut w, &mut out).unwrap();
+    for r in records {
+        losses.extend(crate::format::Writer::record(&mut w, &mut out, r).unwrap());
+    }
+    crate::format::Writer::finish(&mut w, &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), losses)
+}
+
+fn named(kind: Kind, source: &str, id: &str) -> homeward_schemas::Record {
+    let mut r = homeward_schemas::Record::new(kind, source, id);
+    r.names = vec![homeward_schemas::Name {
+        given: Some("Lina".into()),
+        family: Some("Haddad".into()),
+        ..Default::default()
+    }];
+    r
+}
+
+#[test]
+fn a_region_that_is_not_a_state_code_is_written_so_the_report_reads_back() {
+    // Reported: exporting the sample world as XML wrote the regions of `gmcn:last_seen`
+    // (`region="NV"`) as `iso_3166:StateCode` as they were, and the reader rejected 11 reports.
+    let place = |region: &str, country: Option<&str>| homeward_schemas::Place {
+        city: Some("Reno".into()),
+        region: Some(region.into()),
+        country: country.map(str::to_string),
+        ..Default::default()
+    };
+    let mut a = named(Kind::Missing, "S", "A");
+    a.last_seen = Some(place("NV", Some("US")));
+    let mut b = named(Kind::Missing, "S", "B");
+    b.last_seen = Some(place("Nevada", Some("us")));
+    let mut c = named(Kind::Missing, "S", "C");
+    c.last_seen = Some(place("US-NV", Some("US")));
+    let mut d = named(Kind::Missing, "S", "D");
+    d.last_seen = Some(place("NV", None));
+    let (doc, losses) = write_doc("S", &[a, b, c, d]);
+    let items = read(&doc);
+    assert_eq!(items.len(), 4, "{items:?}");
+    let places: Vec<(Option<String>, Option<String>)> = items
+        .iter()
+        .map(|i| match &i.item {
+            Item::Entry(r) => {
+                let p = r.last_seen.clone().unwrap_or_default();
+                (p.region, p.country)
+            }
+            _ => panic!("{}: {}", i.position, reason(i)),
+        })
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        places,
+        [
+            (s("US-NV"), s("US")),
+            (None, s("US")),
+            (s("US-NV"), s("US")),
+            (None, None)
+        ]
+    );
+    let said: Vec<(String, &str)> = losses
+        .iter()
+        .filter(|l| l.field.starts_with("last_seen"))
+        .map(|l| {
+            (
+                format!("{}.{}", l.record.native_id, l.field),
+                l.detail.as_str(),
+            )
+        })
+        .collect();
+    let fields: Vec<&str> = said.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "A.last_seen.region",
+            "B.last_seen.country",
+            "B.last_seen.region",
+            "D.last_seen.region"
+        ],
+        "{said:?}"
+    );
+    assert!(said[0].1.contains("`US-NV`"), "{said:?}");
+    assert!(said[2].1.starts_with("not written"), "{said:?}");
+    assert!(said[3].1.starts_with("not written"), "{said:?}");
+}
+
+#[test]
+fn unclaimed_reports_under_a_sender_who_may_not_send_them_are_left_out_with_a_loss() {
+    // Reported: exporting the sample world as XML (sender `homeward`) wrote its unclaimed
+    // persons as ch:UnclaimedPersonReport, which the reader rejects from any sender but a
+    // medical examiner or coroner: 8 rejections on re-import.
+    let u = named(Kind::Unclaimed, "TX-ME", "U-1");
+    let m = named(Kind::Missing, "TX-ME", "M-1");
+    let (doc, losses) = write_doc("homeward", &[u.clone(), m.clone()]);
+    let items = read(&doc);
+    assert_eq!(ids(&items), ["M-1"], "{items:?}");
+    let l: Vec<&crate::Loss> = losses.iter().filter(|l| l.record == u.id).collect();
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0].field, "kind");
+    assert!(l[0].detail.starts_with("not written"), "{l:?}");
+    // from a medical examiner, it is written and read back
+    let (doc, losses) = write_doc("TX-ME", &[u, m]);
+    let items = read(&doc);
+    assert_eq!(ids(&items), ["U-1", "M-1"], "{items:?}");
+    assert!(losses.is_empty(), "{losses:?}");
+}

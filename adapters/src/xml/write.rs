@@ -8,6 +8,7 @@ use homeward_schemas::{
     StatusReason, TextKind, Transaction, translit,
 };
 
+use super::read::{is_country_code, is_state_code, sender_may_send_unclaimed};
 use super::{CH_NS, ISO_NS, J_NS, NAME, NC_NS, STRUCTURES_NS};
 use crate::format::{WriteContext, WriteError, Writer};
 use crate::item::Loss;
@@ -107,17 +108,72 @@ fn date_type(o: &mut XmlOut, element: &str, d: &PartialDate) {
     o.open(element).leaf(inner, &d.to_string()).close(element);
 }
 
+/// The country as `iso_3166:CountryAlpha2Code` takes it (two capital letters), or `None` with
+/// a `Loss` when it is not one; a lower-case code is written in capitals, with a `Loss`.
+fn country_code(p: &Place, field: &str, l: &mut Losses<'_>) -> Option<String> {
+    let c = p.country.as_deref()?;
+    if is_country_code(c) {
+        return Some(c.to_string());
+    }
+    let upper = c.trim().to_ascii_uppercase();
+    if is_country_code(&upper) {
+        l.add(
+            format!("{field}.country"),
+            format!("`{c}` written as `{upper}` (ISO 3166-1 alpha-2)"),
+        );
+        Some(upper)
+    } else {
+        l.add(
+            format!("{field}.country"),
+            format!("not written: `{c}` is not an ISO 3166-1 alpha-2 code"),
+        );
+        None
+    }
+}
+
+/// The region as `iso_3166:StateCode` takes it (ISO 3166-2, `US-TX`), or `None` with a `Loss`.
+/// A bare subdivision code (`TX`, as PFIF and `gmcn:last_seen region` feeds give it) is
+/// written with its country in front (`US-TX`) when the place has a country, with a `Loss`:
+/// the reader refuses a report whose state code does not have the ISO 3166-2 shape, so a
+/// region written as it is would make the whole report unreadable.
+fn state_code(p: &Place, country: Option<&str>, field: &str, l: &mut Losses<'_>) -> Option<String> {
+    let r = p.region.as_deref()?;
+    if is_state_code(r) {
+        return Some(r.to_string());
+    }
+    let upper = r.trim().to_ascii_uppercase();
+    let full = match country {
+        Some(c) if !upper.contains('-') => format!("{c}-{upper}"),
+        _ => upper,
+    };
+    if is_state_code(&full) {
+        l.add(
+            format!("{field}.region"),
+            format!("`{r}` written as the ISO 3166-2 code `{full}`"),
+        );
+        Some(full)
+    } else {
+        l.add(
+            format!("{field}.region"),
+            format!("not written: `{r}` is not an ISO 3166-2 subdivision code"),
+        );
+        None
+    }
+}
+
 fn location(o: &mut XmlOut, element: &str, p: &Place, field: &str, l: &mut Losses<'_>) {
     o.open(element);
-    if p.city.is_some() || p.region.is_some() || p.country.is_some() || p.postal_code.is_some() {
+    let country = country_code(p, field, l);
+    let region = state_code(p, country.as_deref(), field, l);
+    if p.city.is_some() || region.is_some() || country.is_some() || p.postal_code.is_some() {
         o.open("nc:Address")
             .opt_leaf("nc:AddressCityName", p.city.as_deref());
-        if let Some(r) = &p.region {
+        if let Some(r) = &region {
             o.open("nc:AddressState")
                 .leaf("iso_3166:StateCode", r)
                 .close("nc:AddressState");
         }
-        if let Some(c) = &p.country {
+        if let Some(c) = &country {
             o.open("nc:AddressCountry")
                 .leaf("iso_3166:CountryAlpha2Code", c)
                 .close("nc:AddressCountry");
@@ -518,6 +574,24 @@ fn additional(o: &mut XmlOut, extras: &[homeward_schemas::Extra]) {
 }
 
 impl XmlWriter {
+    /// Whether a report of `kind` cannot go under this document's sender: the reader takes
+    /// unclaimed-person reports only from a medical examiner or coroner
+    /// ([`sender_may_send_unclaimed`]), so one written under another sender would come back as
+    /// a rejection. Such a report is left out, with a `Loss`.
+    fn unclaimed_refused(&self, kind: Kind, l: &mut Losses<'_>) -> bool {
+        if kind != Kind::Unclaimed || sender_may_send_unclaimed(&self.ctx.sender) {
+            return false;
+        }
+        l.add(
+            "kind",
+            format!(
+                "not written: clearinghouse XML takes unclaimed-person reports only from a medical examiner or coroner, and the document's sender `{}` is neither (write with a sender such as `XX-ME`)",
+                self.ctx.sender
+            ),
+        );
+        true
+    }
+
     fn source_loss(&self, id: &RecordId, source: &str, l: &mut Losses<'_>) {
         let _ = id;
         if source != self.ctx.sender {
@@ -713,6 +787,9 @@ impl Writer for XmlWriter {
             );
             return Ok(l.list);
         }
+        if self.unclaimed_refused(r.kind, &mut l) {
+            return Ok(l.list);
+        }
         self.source_loss(&r.id, &r.id.source, &mut l);
         record_losses(r, &mut l);
         let mut o = XmlOut::new();
@@ -761,6 +838,13 @@ impl Writer for XmlWriter {
             id: &id,
             list: Vec::new(),
         };
+        let kind = match &t.action {
+            Action::Modify { patch, .. } => patch.kind,
+            _ => t.target.kind.unwrap_or(Kind::Missing),
+        };
+        if self.unclaimed_refused(kind, &mut l) {
+            return Ok(l.list);
+        }
         self.source_loss(&id, &t.target.source, &mut l);
         let mut o = XmlOut::new();
         if self.status_report(&mut o, t, &mut l) {

@@ -72,11 +72,15 @@ pub struct ChangeBatch {
     pub next_cursor: String,
 }
 
-/// A store failure. `retriable`: the caller may try again (answered with 503); otherwise 500.
+/// A store failure, or a request the store cannot answer. `retriable`: the caller may try
+/// again (answered with 503); `bad_request`: the request names something this store never
+/// issued, such as a cursor (answered with 400: the caller's mistake, not the server's);
+/// otherwise 500.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct BackendError {
     pub retriable: bool,
+    pub bad_request: bool,
     pub message: String,
 }
 
@@ -84,6 +88,7 @@ impl BackendError {
     pub fn retriable(message: impl Into<String>) -> Self {
         Self {
             retriable: true,
+            bad_request: false,
             message: message.into(),
         }
     }
@@ -91,6 +96,16 @@ impl BackendError {
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             retriable: false,
+            bad_request: false,
+            message: message.into(),
+        }
+    }
+
+    /// The request names something this store does not know (a cursor it never issued).
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            retriable: false,
+            bad_request: true,
             message: message.into(),
         }
     }

@@ -43,6 +43,16 @@ impl Clock for OffsetClock {
     }
 }
 
+/// A clock that always says the same time (fuzz checks and tests that must be deterministic).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
 /// Truncates to whole milliseconds (the precision of timestamps in signed encodings).
 pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)

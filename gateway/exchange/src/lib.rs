@@ -10,6 +10,7 @@
 //! - [`evidence`]: the hash-chained, Merkle-provable log of every exchange and refusal.
 //! - [`policy`]: what is shared with and accepted from each partner, field by field.
 //! - [`server`] and [`client`]: the partner API over HTTPS with mutual TLS.
+//! - [`invariants`]: what the fuzz targets `envelope`, `receipt` and `request` check.
 //! - [`backend`]: the traits the gateway implements with its store ([`backend::ExchangeBackend`],
 //!   [`envelope::ReplayGuard`], [`evidence::EvidenceStorage`]); [`memory`] holds in-memory
 //!   implementations for tests and development.
@@ -25,6 +26,7 @@ pub mod envelope;
 pub mod evidence;
 pub mod fixtures;
 pub mod harness;
+pub mod invariants;
 pub mod keys;
 pub mod memory;
 pub mod partners;

@@ -451,7 +451,7 @@ impl ExchangeBackend for MemoryBackend {
                 let start = match c.as_deref() {
                     None | Some("") => 0,
                     Some(c) => c.parse::<usize>().map_err(|_| {
-                        BackendError::permanent(format!(
+                        BackendError::bad_request(format!(
                             "cursor `{c}` is not one of this gateway's"
                         ))
                     })?,

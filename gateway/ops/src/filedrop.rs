@@ -57,6 +57,17 @@ pub fn safe_name(name: &str) -> Result<&str, FileDropError> {
     Ok(name)
 }
 
+/// An inbox entry refused by [`FileDrop::set_aside_refused`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedEntry {
+    /// Its name as found, escaped (control characters shown as `\n`, `\u{1b}`...), at most
+    /// 120 characters.
+    pub name: String,
+    pub reason: &'static str,
+    /// Where it is now (under `failed/`).
+    pub moved_to: PathBuf,
+}
+
 /// A drop directory.
 #[derive(Debug, Clone)]
 pub struct FileDrop {
@@ -111,6 +122,68 @@ impl FileDrop {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// Entries of the inbox that must never be read, moved to `failed/` under a name made
+    /// here (`refused-<time>-<n>`, with `.reason.txt` beside it naming the original, escaped):
+    /// symbolic links (wherever they point: a link to `/etc/passwd` or to another partner's
+    /// drop is a path traversal), devices, FIFOs and sockets, and names that are not plain file
+    /// names ([`safe_name`]: control characters, over 200 bytes, not UTF-8). A symbolic link is
+    /// moved as a link; what it points to is never opened. Hidden files, partial uploads and
+    /// directories are left where they are (an upload in progress, not an attack). The caller
+    /// audits each one.
+    pub fn set_aside_refused(&self) -> Result<Vec<RefusedEntry>, FileDropError> {
+        let inbox = self.dir("inbox");
+        let failed = self.dir("failed");
+        let mut out = Vec::new();
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.f").to_string();
+        for entry in fs::read_dir(&inbox).map_err(io(&inbox))? {
+            let entry = entry.map_err(io(&inbox))?;
+            let raw = entry.file_name();
+            let name = raw.to_string_lossy().into_owned();
+            let Ok(ft) = entry.file_type() else { continue };
+            let reason = if ft.is_symlink() {
+                "a symbolic link (never followed)"
+            } else if ft.is_dir() {
+                continue;
+            } else if !ft.is_file() {
+                "not a regular file (device, FIFO or socket)"
+            } else if raw.to_str().is_none() {
+                "name is not UTF-8"
+            } else if name.starts_with('.') {
+                continue;
+            } else {
+                match safe_name(&name) {
+                    Ok(_) => continue,
+                    Err(FileDropError::UnsafeName { reason, .. }) => reason,
+                    Err(_) => "not a plain file name",
+                }
+            };
+            let shown: String = name.escape_debug().take(120).collect();
+            let to = free_name(&failed, &format!("refused-{stamp}-{}", out.len()));
+            fs::rename(entry.path(), &to).map_err(io(&entry.path()))?;
+            let mut reason_path = to.clone().into_os_string();
+            reason_path.push(".reason.txt");
+            let reason_path = PathBuf::from(reason_path);
+            fs::write(
+                &reason_path,
+                format!(
+                    "{}\nrefused inbox entry \"{shown}\": {reason}\n",
+                    Utc::now().to_rfc3339()
+                ),
+            )
+            .map_err(io(&reason_path))?;
+            out.push(RefusedEntry {
+                name: shown,
+                reason,
+                moved_to: to,
+            });
+        }
+        if !out.is_empty() {
+            sync_dir(&failed)?;
+            sync_dir(&inbox)?;
+        }
+        Ok(out)
     }
 
     /// Claims `name` from the inbox (moves it to `processing/`). `None` when another worker
@@ -273,6 +346,39 @@ mod tests {
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].name(), "e.ncic");
         assert!(drop.claim("../../x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_that_must_not_be_read_are_set_aside_with_their_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret.ncic"), "x").unwrap();
+        let drop = FileDrop::open(dir.path()).unwrap();
+        let inbox = drop.dir("inbox");
+        fs::write(inbox.join("good.ncic"), "x").unwrap();
+        fs::write(inbox.join(".upload.part"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.ncic"), inbox.join("evil.ncic"))
+            .unwrap();
+        std::os::unix::fs::symlink("../../../etc", inbox.join("up")).unwrap();
+        fs::write(inbox.join("bell\u{7}.ncic"), "x").unwrap();
+        let refused = drop.set_aside_refused().unwrap();
+        let mut names: Vec<_> = refused.iter().map(|r| r.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["bell\\u{7}.ncic", "evil.ncic", "up"]);
+        for r in &refused {
+            assert!(r.moved_to.starts_with(drop.dir("failed")));
+            let why = fs::read_to_string(format!("{}.reason.txt", r.moved_to.display())).unwrap();
+            assert!(why.contains(&r.name) && why.contains(r.reason), "{why}");
+        }
+        // the links were moved, not followed: the target is untouched
+        assert!(outside.path().join("secret.ncic").exists());
+        assert_eq!(drop.pending().unwrap(), vec!["good.ncic"]);
+        assert!(
+            inbox.join(".upload.part").exists(),
+            "uploads in progress stay"
+        );
+        assert!(drop.set_aside_refused().unwrap().is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod retry;
 pub mod schedule;
 pub mod scheduler;
 
-pub use filedrop::{Claimed, FileDrop, FileDropError, safe_name};
+pub use filedrop::{Claimed, FileDrop, FileDropError, RefusedEntry, safe_name};
 pub use retry::{Attempt, RetryPolicy, RetryPolicyError, retry};
 pub use schedule::{ON_CHANGE, ScheduleError, Trigger};
 pub use scheduler::{

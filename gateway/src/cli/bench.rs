@@ -1,5 +1,8 @@
 //! `homeward bench`: measurements printed as a table (figures for the docs, not tests).
 //!
+//! `homeward bench exchange` (in `bench_exchange.rs`): partners pushing to one gateway over
+//! mutual TLS, with the check that every acknowledged exchange is stored and logged.
+//!
 //! `homeward bench crossmatch` generates a world, writes its records (transactions applied)
 //! as canonical JSON lines to a temporary file, then measures in a fresh child process per
 //! run, so the figures are the crossmatch's alone:
@@ -36,6 +39,10 @@ pub struct BenchArgs {
 pub enum Bench {
     /// Full crossmatch of a generated world, and the candidates of new records.
     Crossmatch(CrossmatchBench),
+    /// N partners push signed batches to one gateway over mutual TLS on loopback for a fixed
+    /// time; throughput, latency, errors, peak memory; then every acknowledged exchange is
+    /// checked in the store and the evidence log.
+    Exchange(super::bench_exchange::ExchangeBench),
     /// One measured run on a file of canonical records (used by `bench crossmatch`).
     #[command(hide = true)]
     CrossmatchRun(RunArgs),
@@ -99,6 +106,7 @@ struct RunReport {
 pub fn run(args: BenchArgs) -> Result<ExitCode, CliError> {
     match args.what {
         Bench::Crossmatch(a) => crossmatch(a),
+        Bench::Exchange(a) => super::bench_exchange::run(a),
         Bench::CrossmatchRun(a) => child(a),
     }
 }

@@ -10,6 +10,7 @@ use homeward_store::{Store, StoreError};
 use crate::config::Config;
 
 pub mod bench;
+pub mod bench_exchange;
 pub mod config;
 pub mod convert;
 pub mod crossmatch;

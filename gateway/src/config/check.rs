@@ -296,6 +296,27 @@ pub fn check_document<T: serde::de::DeserializeOwned>(
         return (None, out);
     }
 
+    // 1b. Values TOML cannot hold: the spanned parser keeps an integer as text and the typed
+    // deserialiser takes any u64, so `max_item_bytes = 9253372036854775807` (over i64::MAX)
+    // was accepted, though TOML — and every other reader of the file — refuses it (found by
+    // fuzzing). A plain table must read the text too.
+    if let Err(e) = toml::from_str::<toml::Table>(text) {
+        place(
+            Problem {
+                severity: Severity::Error,
+                file: None,
+                line: None,
+                column: None,
+                path: String::new(),
+                message: format!("TOML: {}", e.message()),
+                fix: syntax_fix(e.message()),
+            },
+            e.span(),
+            &mut out,
+        );
+        return (None, out);
+    }
+
     // 2. Shape: the whole document, else each part on its own.
     let (value, kept, shape) = shape::<T>(&root);
     let top = top_level_keys::<T>();

@@ -139,7 +139,7 @@ fn cursor_seq(c: Option<&str>) -> Result<u64, BackendError> {
     match c {
         None | Some("") => Ok(0),
         Some(c) => c.parse::<u64>().map_err(|_| {
-            BackendError::permanent(format!("cursor `{c}` is not one of this gateway's"))
+            BackendError::bad_request(format!("cursor `{c}` is not one of this gateway's"))
         }),
     }
 }

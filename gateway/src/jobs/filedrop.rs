@@ -23,7 +23,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use homeward_adapters::{Position, ReadContext, ReadItem, WriteContext, write_records};
 use homeward_ops::{Claimed, FileDrop, Job, JobFuture, RunContext, RunOutcome};
-use homeward_store::{AUTO_FORMAT, InputContext, Origin, Outcome};
+use homeward_store::{AUTO_FORMAT, AuditDraft, AuditOutcome, InputContext, Origin, Outcome};
 
 use super::config::JobConfig;
 use super::{JobEnv, Tried, attempt, blocking, stopping};
@@ -86,6 +86,43 @@ async fn run_in(job: JobConfig, dir: PathBuf, env: JobEnv, ctx: RunContext) -> R
         Ok(d) => d,
         Err(e) => return RunOutcome::failed(format!("drop directory: {e}")),
     };
+    // Entries that must never be read (symbolic links, devices, unsafe names): set aside
+    // and audited before anything is claimed.
+    let refused = {
+        let d = drop.clone();
+        match blocking(move || d.set_aside_refused()).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return RunOutcome::failed(format!("drop directory: {e}")),
+            Err(e) => return RunOutcome::failed(e),
+        }
+    };
+    let mut notes = Vec::new();
+    for r in &refused {
+        let draft = AuditDraft {
+            correlation_id: format!("job:{}:{}", job.id, Utc::now().timestamp_millis()),
+            actor: format!("job:{}", job.id),
+            action: "file-drop inbox entry refused".into(),
+            target: Some(r.name.clone()),
+            outcome: AuditOutcome::Refused,
+            status: 0,
+            detail: format!("{}; moved to {}", r.reason, r.moved_to.display()),
+            remote: None,
+        };
+        let store = env.store.clone();
+        match blocking(move || store.audit_append(draft)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("the audit log could not be written: {e}"),
+            Err(e) => tracing::error!("the audit log could not be written: {e}"),
+        }
+        tracing::warn!(job = %job.id, "inbox entry \"{}\" refused: {}", r.name, r.reason);
+        env.metrics.inc(
+            "homeward_filedrop_failed_files_total",
+            "Files moved to failed/ by file-drop jobs.",
+            &[("job", &job.id)],
+            1.0,
+        );
+        notes.push(format!("\"{}\" refused: {}", r.name, r.reason));
+    }
     let mut claimed: Vec<Claimed> = match drop.recover() {
         Ok(c) => c,
         Err(e) => return RunOutcome::failed(format!("drop directory: {e}")),
@@ -95,8 +132,8 @@ async fn run_in(job: JobConfig, dir: PathBuf, env: JobEnv, ctx: RunContext) -> R
         Err(e) => return RunOutcome::failed(format!("drop directory: {e}")),
     };
     let mut total = ImportSummary::default();
-    let (mut done, mut failed, mut left, mut store_failures) = (0u64, 0u64, 0u64, 0u64);
-    let mut notes = Vec::new();
+    let (mut done, mut left, mut store_failures) = (0u64, 0u64, 0u64);
+    let mut failed = refused.len() as u64;
     let mut names = pending.into_iter();
     loop {
         if stopping(&ctx) {

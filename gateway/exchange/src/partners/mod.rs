@@ -223,10 +223,14 @@ impl PartnerRegistry {
     /// Parses and validates a TOML document (`[[partners]]`). `base_dir` resolves relative
     /// `ca_file` paths.
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Self, RegistryError> {
-        let file: PartnersFile = toml::from_str(text).map_err(|e| RegistryError::Toml {
+        let toml_error = |e: toml::de::Error| RegistryError::Toml {
             file: None,
             message: e.to_string(),
-        })?;
+        };
+        // TOML first (a typed parse alone takes integers past TOML's range; found by fuzzing
+        // the gateway configuration)
+        toml::from_str::<toml::Table>(text).map_err(toml_error)?;
+        let file: PartnersFile = toml::from_str(text).map_err(toml_error)?;
         Self::from_config(&file.partners, base_dir).map_err(RegistryError::invalid)
     }
 

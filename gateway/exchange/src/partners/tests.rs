@@ -237,6 +237,25 @@ fn a_ca_file_is_read_relative_to_the_config() {
         "{e}"
     );
     assert!(e.starts_with(&path.display().to_string()), "{e}");
+
+    // not a regular file, or too large to be a CA file: refused, never read whole (a device
+    // such as /dev/zero once was read until memory ran out)
+    for (name, why) in [
+        ("/dev/zero", "not a regular file"),
+        (".", "not a regular file"),
+    ] {
+        std::fs::write(&path, text.replace("hub-ca.pem", name)).unwrap();
+        let e = PartnerRegistry::load(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("partners[0].tls.ca_file") && e.contains(why),
+            "{e}"
+        );
+    }
+    let big = dir.path().join("big.pem");
+    std::fs::write(&big, vec![b'A'; validate::MAX_CA_FILE_BYTES as usize + 1]).unwrap();
+    std::fs::write(&path, text.replace("hub-ca.pem", "big.pem")).unwrap();
+    let e = PartnerRegistry::load(&path).unwrap_err().to_string();
+    assert!(e.contains("larger than"), "{e}");
 }
 
 #[test]

@@ -145,6 +145,32 @@ fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     })
 }
 
+/// The most a CA file may hold: a PEM bundle of a few certificates is a few KiB.
+pub const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a CA file: a regular file of at most [`MAX_CA_FILE_BYTES`]. A device, a pipe or a
+/// huge file (`ca_file = "/dev/zero"` read until memory ran out; a FIFO blocked the loader
+/// for ever) is refused with the path (found while writing the fuzz invariants).
+fn read_ca_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown}: not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(format!(
+            "{shown}: larger than {MAX_CA_FILE_BYTES} bytes; not a CA certificate file"
+        ));
+    }
+    Ok(bytes)
+}
+
 fn parse_fingerprint(s: &str) -> Result<[u8; 32], String> {
     let clean: String = s.chars().filter(|c| *c != ':').collect();
     let raw = hex::decode(&clean).map_err(|_| {
@@ -259,10 +285,7 @@ pub(super) fn validate(
             } else {
                 base_dir.join(file)
             };
-            ca_sources.push((
-                format!("{at}.tls.ca_file"),
-                std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display())),
-            ));
+            ca_sources.push((format!("{at}.tls.ca_file"), read_ca_file(&path)));
         }
         if let Some(pem) = &c.tls.ca_pem {
             ca_sources.push((format!("{at}.tls.ca_pem"), Ok(pem.as_bytes().to_vec())));

@@ -162,7 +162,21 @@ impl ExchangeService {
         let now = self.clock.now();
         let started = std::time::Instant::now();
         let mut phases = Phases::default();
-        let body = read_body(body, self.limits.max_body_bytes).await?;
+        // A body that trickles in (a slow or stuck partner) is refused before the request
+        // timeout cancels the whole handler, so that the refusal is answered and logged.
+        let body_deadline = self.limits.request_timeout.mul_f64(0.9);
+        let body = tokio::time::timeout(body_deadline, read_body(body, self.limits.max_body_bytes))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    408,
+                    "body_timeout",
+                    format!(
+                        "the body did not arrive within {} ms",
+                        body_deadline.as_millis()
+                    ),
+                )
+            })??;
         phases.mark("body", started);
         refused.envelope_sha256 = sha256(&body);
         let env = Envelope::from_wire(body)?;
@@ -420,7 +434,10 @@ impl ExchangeService {
         })
         .await?;
         result.map_err(|e| {
-            if e.retriable {
+            if e.bad_request {
+                // a cursor this store never issued: the caller's mistake (found by fuzzing)
+                ApiError::new(400, "bad_cursor", e.message)
+            } else if e.retriable {
                 ApiError::new(503, "backend_unavailable", e.message)
             } else {
                 ApiError::new(500, "backend_error", e.message)
@@ -592,12 +609,31 @@ pub struct ChangesQuery {
     pub limit: Option<usize>,
 }
 
+/// A `HEAD` on an endpoint that serves records: refused. axum answers `HEAD` with the `GET`
+/// handler and drops the body, so a page or feed would be logged as served and its records
+/// marked as sent to the partner, who never received them (found while writing the fuzz
+/// invariants).
+fn refuse_head(method: &axum::http::Method) -> Option<Response> {
+    (method == axum::http::Method::HEAD).then(|| {
+        ApiError::new(
+            405,
+            "method_not_allowed",
+            "HEAD is not allowed: records are only marked as sent with a body that carries them",
+        )
+        .into_response()
+    })
+}
+
 /// `GET /v1/changes?cursor=&limit=`.
 pub(super) async fn changes(
     State(svc): State<Arc<ExchangeService>>,
+    method: axum::http::Method,
     peer: Option<Extension<PeerIdentity>>,
     q: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Some(r) = refuse_head(&method) {
+        return r;
+    }
     let peer = match peer_of(peer) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -633,9 +669,13 @@ pub struct PfifQuery {
 /// `GET /v1/pfif/person?min_entry_date=`: an Atom feed of PFIF 1.4 persons.
 pub(super) async fn pfif(
     State(svc): State<Arc<ExchangeService>>,
+    method: axum::http::Method,
     peer: Option<Extension<PeerIdentity>>,
     q: Result<Query<PfifQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Some(r) = refuse_head(&method) {
+        return r;
+    }
     let peer = match peer_of(peer) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -734,4 +774,15 @@ pub(super) async fn proof(
 /// Unknown paths.
 pub(super) async fn not_found() -> Response {
     ApiError::new(404, "not_found", "no such endpoint").into_response()
+}
+
+/// A known path with another method: a JSON error like every other (axum's own 405 has an
+/// empty body; found by fuzzing).
+pub(super) async fn method_not_allowed(method: axum::http::Method) -> Response {
+    ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("{method} is not allowed on this endpoint"),
+    )
+    .into_response()
 }

@@ -126,6 +126,7 @@ pub fn router(service: Arc<ExchangeService>) -> Router {
         .route("/v1/pfif/person", get(handlers::pfif))
         .route("/v1/evidence/proof", get(handlers::proof))
         .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(service)
 }
 

@@ -96,6 +96,20 @@ async fn requests_without_a_partner_identity_are_refused() {
         serde_json::from_slice::<ErrorBody>(&body).unwrap().error,
         "not_found"
     );
+    // HEAD on a page of records: refused, nothing logged as served
+    let before = f.service.evidence.len();
+    let mut head = get("/v1/changes", true);
+    *head.method_mut() = axum::http::Method::HEAD;
+    let (status, _) = call(&f.app, head).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(f.service.evidence.len(), before);
+    // a known path with another method: a JSON error too (axum's own has an empty body)
+    let (status, body) = call(&f.app, get("/v1/exchanges", true)).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        serde_json::from_slice::<ErrorBody>(&body).unwrap().error,
+        "method_not_allowed"
+    );
 }
 
 #[tokio::test]
@@ -180,8 +194,13 @@ async fn a_changes_page_is_signed_filtered_and_bound_to_its_cursor() {
         serde_json::from_slice::<ErrorBody>(&body).unwrap().error,
         "bad_cursor"
     );
-    let (status, _) = call(&f.app, get("/v1/changes?cursor=nope", true)).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    // a cursor this gateway never issued is the caller's mistake, not the server's (fuzzing)
+    let (status, body) = call(&f.app, get("/v1/changes?cursor=nope", true)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        serde_json::from_slice::<ErrorBody>(&body).unwrap().error,
+        "bad_cursor"
+    );
     let (status, body) = call(&f.app, get("/v1/changes?limit=many", true)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(

@@ -95,6 +95,17 @@ impl PeerRejected {
         rustls::Error::InvalidCertificate(e)
     }
 
+    /// As the server's client-certificate verifier reports it: always whole, so that the
+    /// refusal is logged with the partner it names and its reason. (An expired client
+    /// certificate was once reported as rustls' own `Expired`, which carries no partner: the
+    /// gateway logged `tls_error` from an address instead of `tls_expired` for the partner —
+    /// found by `tests/security.rs`.) The client sees a `bad_certificate` alert.
+    fn into_rustls_whole(self) -> rustls::Error {
+        rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
+            self,
+        ))))
+    }
+
     /// The refusal inside a TLS error, if the error is one of ours.
     pub fn from_io_error(e: &std::io::Error) -> Option<PeerRejected> {
         let rustls_err = e.get_ref()?.downcast_ref::<rustls::Error>()?;
@@ -316,7 +327,7 @@ impl ClientCertVerifier for PartnerClientVerifier {
             &self.algs,
         )
         .map(|_| ClientCertVerified::assertion())
-        .map_err(PeerRejected::into_rustls)
+        .map_err(PeerRejected::into_rustls_whole)
     }
 
     fn verify_tls12_signature(

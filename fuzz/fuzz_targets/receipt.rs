@@ -1,0 +1,7 @@
+//! Fuzz target `receipt`: receipt parsing and verification, every invariant of `homeward_exchange::invariants::check_receipt`.
+#![no_main]
+#![forbid(unsafe_code)]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| homeward_fuzz::run_check(homeward_exchange::invariants::check_receipt, data));
