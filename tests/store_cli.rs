@@ -114,7 +114,7 @@ fn world_small_ncic_imports_with_transactions_applied_and_exports_back() {
         .arg(&exported));
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("exported 374 records as ncic (0 not exact)"),
+        err.contains("exported 374 of 374 records as ncic (0 left out, 0 not exact)"),
         "{err}"
     );
     let data2 = dir.path().join("data2");

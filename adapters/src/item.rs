@@ -146,6 +146,10 @@ pub struct Loss {
     /// What happened to it (`period in free text replaced by a space`, `not written: NCIC
     /// has no slot`).
     pub detail: String,
+    /// The whole record (or transaction) was left out of the output, not only this field:
+    /// `field` and `detail` say why.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub left_out: bool,
 }
 
 impl std::fmt::Display for Loss {

@@ -13,9 +13,9 @@
 //!    key path); a registry problem names its path (`partners[1].keys[0].not_after`), and the
 //!    path leads through the text to the key, or to the table that lacks it.
 //! 3. **Nothing silently ignored**: an accepted configuration is TOML (a plain `toml::Table`
-//!    reads it too) whose every top-level key the loader knows; `[store]` and `[limits]` hold
-//!    the values of the text; it holds one partner per `[[partners]]`, one job per `[[jobs]]`
-//!    and one layout per `[[layouts]]`. An accepted registry holds one partner per
+//!    reads it too) whose every top-level key the loader knows; `[store]`, `[limits]` and
+//!    `[crossmatch]` hold the values of the text; it holds one partner per `[[partners]]`, one
+//!    job per `[[jobs]]` and one layout per `[[layouts]]`. An accepted registry holds one partner per
 //!    `[[partners]]`.
 
 use std::path::{Path, PathBuf};
@@ -42,6 +42,7 @@ const SECTIONS: &[&str] = &[
     "layouts",
     "layout_files",
     "partners",
+    "crossmatch",
 ];
 
 /// The most heap loading `len` bytes of TOML may take: the parser's tables and strings (the
@@ -187,7 +188,7 @@ fn account_config(c: &Config, t: &toml::Table) -> Result<(), String> {
                 "`{section}` is in the text, but no key the loader knows"
             ));
         }
-        if section != "store" && section != "limits" {
+        if section != "store" && section != "limits" && section != "crossmatch" {
             continue;
         }
         let inner = value
@@ -209,6 +210,17 @@ fn account_config(c: &Config, t: &toml::Table) -> Result<(), String> {
                 ("limits", "max_item_bytes") => {
                     int(val).and_then(|i| usize::try_from(i).ok()) == c.limits.max_item_bytes
                 }
+                ("crossmatch", "enabled") => val.as_bool() == Some(c.crossmatch.enabled),
+                ("crossmatch", "top_k") => {
+                    int(val).and_then(|i| usize::try_from(i).ok()) == Some(c.crossmatch.top_k)
+                }
+                ("crossmatch", "batch") => {
+                    int(val).and_then(|i| usize::try_from(i).ok()) == Some(c.crossmatch.batch)
+                }
+                ("crossmatch", "poll_interval_ms") => {
+                    int(val).and_then(|i| u64::try_from(i).ok())
+                        == Some(c.crossmatch.poll_interval_ms)
+                }
                 _ => {
                     return Err(format!(
                         "[{section}] {key} is in the text, but no key the loader knows"
@@ -217,8 +229,8 @@ fn account_config(c: &Config, t: &toml::Table) -> Result<(), String> {
             };
             if !same {
                 return Err(format!(
-                    "[{section}] {key} = {val} in the text, the loader holds {:?} / {:?}",
-                    c.store, c.limits
+                    "[{section}] {key} = {val} in the text, the loader holds {:?} / {:?} / {:?}",
+                    c.store, c.limits, c.crossmatch
                 ));
             }
         }

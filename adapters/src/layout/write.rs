@@ -252,6 +252,7 @@ impl LayoutWriter {
                 record: r.id.clone(),
                 field,
                 detail,
+                left_out: false,
             })
         };
         let width = self.spec.width();
@@ -345,6 +346,7 @@ impl Writer for LayoutWriter {
                 "{} not written: a fixed-width layout holds whole records only",
                 t.action.name()
             ),
+            left_out: true,
         }])
     }
 

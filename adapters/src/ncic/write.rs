@@ -56,6 +56,17 @@ impl Losses<'_> {
             record: self.id.clone(),
             field: field.into(),
             detail: detail.into(),
+            left_out: false,
+        });
+    }
+
+    /// The whole record or transaction is not written; `field` and `detail` say why.
+    fn leave_out(&mut self, field: impl Into<String>, detail: impl Into<String>) {
+        self.list.push(Loss {
+            record: self.id.clone(),
+            field: field.into(),
+            detail: detail.into(),
+            left_out: true,
         });
     }
 }
@@ -707,14 +718,14 @@ impl NcicWriter {
             list: Vec::new(),
         };
         if r.kind == Kind::Unclaimed {
-            losses.add(
+            losses.leave_out(
                 "kind",
                 "not written: NCIC has no file for unclaimed persons",
             );
             return (Vec::new(), losses.list);
         }
         if r.status == Status::Expired {
-            losses.add(
+            losses.leave_out(
                 "status",
                 "not written: an expired record is a placeholder and NCIC has no expiry",
             );
@@ -748,7 +759,7 @@ impl NcicWriter {
         let (nic, oca) = identity(r, &mut losses);
         let missing = missing_required(r, &oca);
         if !missing.is_empty() {
-            losses.add(
+            losses.leave_out(
                 "record",
                 format!(
                     "not written: NCIC requires {} in an entry",

@@ -57,6 +57,17 @@ impl Losses {
             record: self.id.clone(),
             field: field.into(),
             detail: detail.into(),
+            left_out: false,
+        });
+    }
+
+    /// The whole record or transaction is not written; `field` and `detail` say why.
+    fn leave_out(&mut self, field: impl Into<String>, detail: impl Into<String>) {
+        self.list.push(Loss {
+            record: self.id.clone(),
+            field: field.into(),
+            detail: detail.into(),
+            left_out: true,
         });
     }
 
@@ -274,7 +285,7 @@ impl PfifWriter {
     /// and nothing is written.
     fn person(&self, o: &mut XmlOut, r: &Record, l: &mut Losses) -> bool {
         if !has_full_name(r) {
-            l.add(
+            l.leave_out(
                 "names",
                 "not written: PFIF requires a full_name and the record has no primary name",
             );
@@ -741,7 +752,7 @@ impl PfifWriter {
                 closing_note(t.reason)
             }
             Action::Cancel => {
-                l.add("action", "not written: PFIF has no cancel");
+                l.leave_out("action", "not written: PFIF has no cancel");
                 return false;
             }
             Action::Expire { expiry_date } => {
@@ -762,7 +773,7 @@ impl PfifWriter {
             }
             Action::Modify { patch, full } => {
                 if !full {
-                    l.add("action", "not written: a partial modify has no PFIF form (a person carries the whole record)");
+                    l.leave_out("action", "not written: a partial modify has no PFIF form (a person carries the whole record)");
                     return false;
                 }
                 return self.person(o, patch, l);

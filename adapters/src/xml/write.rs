@@ -50,6 +50,17 @@ impl Losses<'_> {
             record: self.id.clone(),
             field: field.into(),
             detail: detail.into(),
+            left_out: false,
+        });
+    }
+
+    /// The whole record or transaction is not written; `field` and `detail` say why.
+    fn leave_out(&mut self, field: impl Into<String>, detail: impl Into<String>) {
+        self.list.push(Loss {
+            record: self.id.clone(),
+            field: field.into(),
+            detail: detail.into(),
+            left_out: true,
         });
     }
 
@@ -582,7 +593,7 @@ impl XmlWriter {
         if kind != Kind::Unclaimed || sender_may_send_unclaimed(&self.ctx.sender) {
             return false;
         }
-        l.add(
+        l.leave_out(
             "kind",
             format!(
                 "not written: clearinghouse XML takes unclaimed-person reports only from a medical examiner or coroner, and the document's sender `{}` is neither (write with a sender such as `XX-ME`)",
@@ -647,7 +658,7 @@ impl XmlWriter {
             }
             Action::Modify { patch, full } => {
                 if !full {
-                    l.add(
+                    l.leave_out(
                         "action",
                         "not written: a partial modify has no XML form (a modify report carries the whole record)",
                     );
@@ -658,11 +669,11 @@ impl XmlWriter {
                 return true;
             }
             Action::Note { .. } => {
-                l.add("action", "not written: XML has no notes");
+                l.leave_out("action", "not written: XML has no notes");
                 return false;
             }
             Action::Expire { .. } => {
-                l.add("action", "not written: XML has no expiry");
+                l.leave_out("action", "not written: XML has no expiry");
                 return false;
             }
         };
@@ -774,14 +785,14 @@ impl Writer for XmlWriter {
             list: Vec::new(),
         };
         if r.status == Status::Expired {
-            l.add(
+            l.leave_out(
                 "status",
                 "not written: XML has no expiry placeholder; an expired record is not served",
             );
             return Ok(l.list);
         }
         if r.kind != Kind::Unidentified && r.names.is_empty() {
-            l.add(
+            l.leave_out(
                 "names",
                 "not written: a missing or unclaimed report needs a name",
             );

@@ -101,10 +101,11 @@ pub fn run(args: ConvertArgs, registry: Registry) -> Result<ExitCode, CliError> 
     losses.summary(&mut stderr);
     let _ = writeln!(
         stderr,
-        "{origin}: {} -> {}: {entries} records, {transactions} transactions, {rejected} rejected, {} not exact",
+        "{origin}: {} -> {}: {entries} records, {transactions} transactions, {rejected} rejected, {} left out, {} not exact",
         opened.format.name(),
         args.to,
-        losses.total()
+        losses.left_out(),
+        losses.not_exact()
     );
     if args.strict && (rejected > 0 || losses.total() > 0) {
         return Ok(ExitCode::from(EXIT_REJECTED));

@@ -94,9 +94,11 @@ pub fn run(env: &Env, args: ExportArgs) -> Result<ExitCode, CliError> {
     losses.summary(&mut stderr);
     let _ = writeln!(
         stderr,
-        "exported {n} records as {} ({} not exact)",
+        "exported {} of {n} records as {} ({} left out, {} not exact)",
+        n.saturating_sub(losses.left_out()),
         args.format,
-        losses.total()
+        losses.left_out(),
+        losses.not_exact()
     );
     if args.strict && losses.total() > 0 {
         return Ok(ExitCode::from(EXIT_REJECTED));
