@@ -16,13 +16,14 @@
 //! silently ignored). Other parts of the gateway add their own sections here, each with its
 //! type and checks in its own module: the running gateway's `[gateway]`, `[listen]`,
 //! `[identity]`, `[exchange]` and `[federation]` (`service/config.rs`, `docs/federation.md`),
-//! `[admin]` (`admin/config.rs`), `[[jobs]]` (`jobs/config.rs`), `[crossmatch]`
+//! `[admin]` (`admin/config.rs`), `[console]` (`console/config.rs`), `[[jobs]]` (`jobs/config.rs`), `[crossmatch]`
 //! (`matching/config.rs`), `[[layouts]]` and
 //! `layout_files` (`config/layouts.rs`), `[[partners]]` (the exchange crate's registry).
 //! [`check`] reads a file as a whole and reports every problem with its line (`homeward
 //! config check FILE`).
 
 pub mod check;
+pub mod edit;
 pub mod layouts;
 pub mod service;
 
@@ -73,6 +74,9 @@ pub struct Config {
     /// The administration API (absent: none).
     #[serde(default)]
     pub admin: Option<AdminConfig>,
+    /// The web console on the admin listener (absent: none).
+    #[serde(default)]
+    pub console: Option<crate::console::config::ConsoleConfig>,
     /// Scheduled and on-change jobs.
     #[serde(default)]
     pub jobs: Vec<JobConfig>,
@@ -105,8 +109,9 @@ pub struct StoreConfig {
     /// needs `homeward store migrate`.
     #[serde(default)]
     pub engine: EngineKind,
-    /// The data directory. `--data-dir` (or `HOMEWARD_DATA_DIR`) overrides it; without
-    /// either, `./homeward-data`.
+    /// The data directory (relative: to the configuration file's directory, like every path
+    /// of the file). `--data-dir` (or `HOMEWARD_DATA_DIR`) overrides it; without either,
+    /// `./homeward-data`.
     #[serde(default)]
     pub path: Option<PathBuf>,
     /// How many input items one atomic, durable batch holds during an import. Larger batches
@@ -272,7 +277,7 @@ impl Config {
     /// `./homeward-data`.
     pub fn data_dir(&self, flag: Option<&Path>) -> PathBuf {
         flag.map(Path::to_path_buf)
-            .or_else(|| self.store.path.clone())
+            .or_else(|| self.store.path.as_deref().map(|p| self.resolve(p)))
             .unwrap_or_else(|| PathBuf::from("./homeward-data"))
     }
 }
@@ -308,6 +313,7 @@ pub(crate) fn check_semantics(cfg: &mut Config, ctx: &CheckContext, p: &mut Prob
     check_partners(cfg, ctx, p);
     service::check(cfg, ctx, p);
     crate::admin::config::check(cfg, ctx, p);
+    crate::console::config::check(cfg, ctx, p);
     crate::jobs::config::check(cfg, ctx, p);
     crate::matching::config::check(cfg, ctx, p);
 }

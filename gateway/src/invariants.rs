@@ -43,6 +43,7 @@ const SECTIONS: &[&str] = &[
     "layout_files",
     "partners",
     "crossmatch",
+    "console",
 ];
 
 /// The most heap loading `len` bytes of TOML may take: the parser's tables and strings (the

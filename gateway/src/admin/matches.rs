@@ -139,6 +139,15 @@ struct DecisionBody {
     comment: Option<String>,
 }
 
+/// Who a decision is recorded under: a console user is who signed in (the body cannot say
+/// otherwise); a token may name the investigator it acts for, else its own name.
+fn decider(caller: &Caller, by: Option<String>) -> String {
+    match by {
+        Some(b) if !caller.console && !b.trim().is_empty() => b,
+        _ => caller.name.clone(),
+    }
+}
+
 #[derive(Serialize)]
 struct Decided {
     decision: homeward_crossmatch::Decision,
@@ -157,7 +166,7 @@ async fn decide(
         left: b.left,
         right: b.right,
         verdict,
-        by: b.by.unwrap_or_else(|| caller.name.clone()),
+        by: decider(&caller, b.by),
         comment: b.comment,
     };
     let (decision, seq) = call(&ops, move |s| api::decide(s, &req)).await?;
@@ -211,7 +220,7 @@ pub async fn undo(
     text: String,
 ) -> Result<Response, ApiError> {
     let b: DecisionBody = body(&text)?;
-    let by = b.by.unwrap_or_else(|| caller.name.clone());
+    let by = decider(&caller, b.by);
     let (left, right) = (b.left.clone(), b.right.clone());
     let who = by.clone();
     let was = call(&ops, move |s| api::undecide(s, &left, &right, &who)).await?;
@@ -254,7 +263,7 @@ pub async fn read(
     text: String,
 ) -> Result<Response, ApiError> {
     let b: ReadBody = body(&text)?;
-    let by = b.by.unwrap_or_else(|| caller.name.clone());
+    let by = decider(&caller, b.by);
     let agency = b.agency.clone();
     let who = by.clone();
     let marked = call(&ops, move |s| {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod matches;
 pub mod metrics;
 pub mod partners;
+pub mod roles;
 pub mod routes;
 pub mod server;
 

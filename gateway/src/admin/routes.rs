@@ -647,6 +647,33 @@ pub async fn record_history(State(ops): Ops, Query(q): Query<RecordQuery>) -> Ap
     ))
 }
 
+/// `GET /v1/records/sharing?id=ID`: for every configured partner, what was last sent of the
+/// record to it (version, status, when) and whether the record came from it.
+pub async fn record_sharing(State(ops): Ops, Query(q): Query<RecordQuery>) -> ApiResult<Response> {
+    let r = find(&ops, q.id.clone()).await?;
+    let partners: Vec<String> = ops.config().partners.iter().map(|p| p.id.clone()).collect();
+    let id = r.id.clone();
+    let rows = store_call(&ops, move |s| {
+        let mut out = Vec::new();
+        for p in &partners {
+            let sent = s.shared_marks(p, std::slice::from_ref(&id))?;
+            let received = s.received_from(p, std::slice::from_ref(&id))?;
+            out.push(serde_json::json!({
+                "partner": p,
+                "sent": sent.into_iter().next().flatten(),
+                "received": received.first().copied().unwrap_or(false),
+            }));
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(noted(
+        Json(serde_json::json!({"id": r.id.to_string(), "partners": rows})),
+        Some(format!("record {}", r.id)),
+        "sharing",
+    ))
+}
+
 // === reload ===
 
 /// `POST /v1/reload`: 200 with what changed, or 422 with every problem of the file (the

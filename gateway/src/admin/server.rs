@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::roles::{self, Role};
 use super::{matches, routes};
 use crate::jobs::blocking;
 use crate::operations::Operations;
@@ -25,8 +26,25 @@ pub const CORRELATION_HEADER: &str = "x-correlation-id";
 /// Who called, and the request's correlation id (set by the guard for handlers).
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's name, or the console account's.
     pub name: String,
     pub correlation_id: String,
+    /// What the caller may do (a token is an administrator).
+    pub role: Role,
+    /// The agency (source) of a console account, when it has one.
+    pub agency: Option<String>,
+    /// Signed in to the web console (else: an admin token).
+    pub console: bool,
+}
+
+/// A web-console user calling the API in-process (`crate::console`): set as a request
+/// extension by the console, which has checked the session and its CSRF token. It cannot come
+/// from the network (extensions are not headers), so the guard takes it as authentication.
+#[derive(Debug, Clone)]
+pub struct ConsoleIdentity {
+    pub name: String,
+    pub role: Role,
+    pub agency: Option<String>,
 }
 
 /// What a handler adds to its audit entry (a response extension).
@@ -80,8 +98,14 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The admin router on `ops`.
+/// The admin listener's router on `ops`: the admin API, and the web console when the
+/// configuration has `[console]` (`crate::console`).
 pub fn router(ops: Arc<Operations>) -> Router {
+    crate::console::mount(ops.clone(), api_router(ops))
+}
+
+/// The admin API alone (every route behind the guard).
+pub fn api_router(ops: Arc<Operations>) -> Router {
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/metrics", get(routes::metrics))
@@ -110,6 +134,7 @@ pub fn router(ops: Arc<Operations>) -> Router {
         .route("/v1/records", get(routes::records))
         .route("/v1/records/show", get(routes::record_show))
         .route("/v1/records/history", get(routes::record_history))
+        .route("/v1/records/sharing", get(routes::record_sharing))
         .route("/v1/reload", post(routes::reload))
         .route("/v1/config/check", post(routes::config_check))
         .route("/v1/audit", get(routes::audit))
@@ -164,8 +189,13 @@ async fn guard(State(ops): State<Arc<Operations>>, mut req: Request, next: Next)
     if path == "/healthz" {
         return with_cid(next.run(req).await, &cid);
     }
-    let actor = match refusal(&req, &ops) {
-        Ok(name) => name,
+    let console = req.extensions().get::<ConsoleIdentity>().cloned();
+    let identity = match console {
+        Some(c) => Ok((c.name, c.role, c.agency, true)),
+        None => refusal(&req, &ops).map(|name| (name, Role::Administrator, None, false)),
+    };
+    let (actor, role, agency, via_console) = match identity {
+        Ok(who) => who,
         Err(why) => {
             tracing::warn!(correlation_id = %cid, %action, remote = ?remote, "admin call refused: {why}");
             ops.metrics.inc(
@@ -204,9 +234,40 @@ async fn guard(State(ops): State<Arc<Operations>>, mut req: Request, next: Next)
             return with_cid(resp, &cid);
         }
     };
+    let needed = roles::required(&method, &route);
+    if role < needed {
+        tracing::warn!(correlation_id = %cid, actor = %actor, %action, "admin call refused: {role} may not");
+        ops.metrics.inc(
+            "homeward_admin_forbidden_total",
+            "Admin API calls refused because the caller's role may not make them.",
+            &[("route", &route)],
+            1.0,
+        );
+        let why = format!("{actor} is a {role}; {action} needs the {needed} role");
+        let resp = ApiError::new(StatusCode::FORBIDDEN, "forbidden", why.clone()).into_response();
+        let resp = audit(
+            &ops,
+            AuditDraft {
+                correlation_id: cid.clone(),
+                actor,
+                action,
+                target: None,
+                outcome: AuditOutcome::Refused,
+                status: 403,
+                detail: why,
+                remote,
+            },
+            resp,
+        )
+        .await;
+        return with_cid(resp, &cid);
+    }
     req.extensions_mut().insert(Caller {
         name: actor.clone(),
         correlation_id: cid.clone(),
+        role,
+        agency,
+        console: via_console,
     });
     let resp = next.run(req).await;
     let status = resp.status();

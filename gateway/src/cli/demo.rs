@@ -28,6 +28,10 @@ pub struct DemoArgs {
     /// Identification candidates shown.
     #[arg(long, default_value_t = 5)]
     pub top: usize,
+    /// After the report, keep the gateways and their web consoles running until SIGTERM or
+    /// Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
 }
 
 pub fn run_demo(args: DemoArgs) -> Result<ExitCode, CliError> {
@@ -42,6 +46,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode, CliError> {
         max_seconds: args.seconds,
         hub_delay: Duration::from_secs(3),
         top: args.top,
+        serve: args.serve,
     };
     let mut out = std::io::stdout();
     rt.block_on(run(opts, &mut out))

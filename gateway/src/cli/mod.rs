@@ -12,6 +12,7 @@ use crate::config::Config;
 pub mod bench;
 pub mod bench_exchange;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod crossmatch;
 pub mod demo;
@@ -101,6 +102,9 @@ pub enum Command {
     /// generated world: they sync for a short while, then what moved, what was refused and
     /// the hub's best identification candidates are printed. Needs nothing but this binary.
     Demo(demo::DemoArgs),
+    /// Manage the web console's accounts.
+    #[command(subcommand)]
+    Console(console::ConsoleCommand),
     /// Run the gateway: the partner API (mutual TLS) and the pushes and pulls of
     /// `[federation]`, until SIGTERM or SIGINT. Needs --config.
     Serve(serve::ServeArgs),
@@ -148,6 +152,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run_demo(args),
         Command::Serve(args) => serve::run(&env, args),
+        Command::Console(cmd) => console::run(&env, cmd),
         Command::Log(cmd) => log::run(&env, cmd),
     }
 }

@@ -22,7 +22,40 @@ pub struct ServeArgs {
 /// pushers and pullers of `[federation]`, the `[[jobs]]` and the admin API of `[admin]`;
 /// reloads the configuration on SIGHUP; on SIGTERM/SIGINT stops gracefully (requests, runs
 /// and exchanges in flight finish; nothing is half-applied) and exits 0.
+///
+/// Without `--config` it runs on embedded defaults kept in the data directory
+/// (`crate::service::defaults`), made on the first start.
 pub fn run(env: &Env, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let defaults;
+    let env = if env.config_path.is_none() {
+        let (path, first) = crate::service::defaults::prepare(&env.data_dir)
+            .map_err(|e| CliError::failed("setting up the embedded defaults", e))?;
+        if let Some(f) = &first {
+            eprintln!(
+                "homeward: first start in {}: wrote {} (embedded defaults), keys, an admin token and a console administrator `{}` (password in {})",
+                env.data_dir.display(),
+                f.config.display(),
+                f.admin_user,
+                f.password_file.display()
+            );
+        } else {
+            eprintln!(
+                "homeward: no --config: using {} (embedded defaults of {})",
+                path.display(),
+                env.data_dir.display()
+            );
+        }
+        let config = crate::config::Config::load(&path)
+            .map_err(|e| CliError::failed("reading the configuration", e))?;
+        defaults = Env {
+            config,
+            data_dir: env.data_dir.clone(),
+            config_path: Some(path),
+        };
+        &defaults
+    } else {
+        env
+    };
     if env.config.base_dir.is_none() {
         return Err(CliError::Usage(
             "serve needs a configuration file: homeward serve --config FILE".into(),
@@ -64,6 +97,9 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<ExitCode, CliError> {
                 .map(|a| format!(", admin API on {a}"))
                 .unwrap_or_default()
         );
+        if let (Some(a), Some(_)) = (attached.admin_addr, &config.console) {
+            eprintln!("homeward: web console at http://{a}/console/");
+        }
         signals::terminated().await;
         eprintln!("homeward: stopping (exchanges in flight finish)");
         running.shutdown().await;

@@ -53,6 +53,9 @@ pub struct DemoOptions {
     pub hub_delay: Duration,
     /// Identification candidates shown.
     pub top: usize,
+    /// After the report, keep the three gateways (and their web consoles) running until
+    /// SIGTERM or Ctrl-C.
+    pub serve: bool,
 }
 
 impl Default for DemoOptions {
@@ -64,6 +67,7 @@ impl Default for DemoOptions {
             max_seconds: 40,
             hub_delay: Duration::from_secs(3),
             top: 5,
+            serve: false,
         }
     }
 }
@@ -193,6 +197,26 @@ pub async fn run(
         std::fs::copy(&from, inbox.join(&f.file)).map_err(|e| DemoError::io(from.display(), e))?;
         *n += 1;
     }
+    // Web-console accounts on every gateway; the hub's investigator reads the notices of the
+    // first medical examiner whose reports it takes.
+    let examiner = world
+        .files
+        .iter()
+        .find(|f| f.format == "xml" && f.sender.ends_with("-ME"))
+        .map(|f| f.sender.clone());
+    let mut consoles = Vec::new();
+    for n in [&nodes.state, &nodes.hub, &nodes.intl] {
+        let agency = (n.id == nodes.hub.id)
+            .then_some(examiner.as_deref())
+            .flatten();
+        consoles.push((n.clone(), n.write_console_accounts(agency)?));
+    }
+    // An update that reaches the hub before the report it updates: refused and quarantined,
+    // it goes through when reprocessed after the report has arrived.
+    if let Some((file, update)) = early_update(&world) {
+        let path = nodes.hub.inbox().join(file);
+        std::fs::write(&path, update).map_err(|e| DemoError::io(path.display(), e))?;
+    }
     // Two files the state should not take: a broken extract and a locate for a case it never had.
     let broken = nodes.state.inbox().join("ZZ-broken-extract.ncic");
     std::fs::write(&broken, "THIS IS NOT AN NCIC MESSAGE\nNEITHER IS THIS\n")
@@ -292,6 +316,33 @@ pub async fn run(
     let mut outcome = report::moved(out, &lives);
     outcome.refusals = report::refused(out, &lives);
     outcome.candidates = candidates(out, &hub, &truth, opts.top).await;
+    say(out, "\nWEB CONSOLES".to_string());
+    for (node, accounts) in &consoles {
+        let live = lives.iter().find(|l| l.node.id == node.id);
+        let addr = live
+            .and_then(|l| l.attached.admin_addr)
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| format!("127.0.0.1:{}", node.admin_port));
+        let names: Vec<&str> = accounts.iter().map(|(n, _)| n.as_str()).collect();
+        say(
+            out,
+            format!(
+                "{:<11} http://{addr}/console/  users {} (passwords in {})",
+                node.id,
+                names.join(", "),
+                node.passwords_file().display()
+            ),
+        );
+    }
+    if opts.serve {
+        say(
+            out,
+            "\nThe gateways keep running with their consoles (serving until SIGTERM or Ctrl-C); \
+             `homeward serve --config DIR/hub.demo/homeward.toml` serves one again later."
+                .to_string(),
+        );
+        crate::service::signals::terminated().await;
+    }
     for live in [state, hub, intl] {
         live.running.shutdown().await;
     }
@@ -306,6 +357,49 @@ pub async fn run(
         ),
     );
     Ok(outcome)
+}
+
+/// A modify report for the first missing person of the world's first clearinghouse XML file,
+/// adding a public description, as its sender would write it (file name, document).
+fn early_update(world: &homeward_generate::World) -> Option<(String, Vec<u8>)> {
+    use homeward_adapters::WriteContext;
+    use homeward_schemas::{Action, TargetRef, Text, TextKind, Transaction};
+    let file = world
+        .files
+        .iter()
+        .find(|f| f.format == "xml" && f.entries.iter().any(|r| r.kind == Kind::Missing))?;
+    let record = file.entries.iter().find(|r| r.kind == Kind::Missing)?;
+    let mut patch = record.clone();
+    patch.texts.push(Text {
+        kind: TextKind::Circumstances,
+        lang: Some("en".into()),
+        text: "Update from the family: last seen wearing a red jacket and a blue backpack.".into(),
+    });
+    let t = Transaction {
+        target: TargetRef {
+            kind: Some(record.kind),
+            source: record.id.source.clone(),
+            native_id: record.id.native_id.clone(),
+            ..TargetRef::default()
+        },
+        action: Action::Modify {
+            patch: Box::new(patch),
+            full: true,
+        },
+        date: None,
+        reason: None,
+        source_updated_at: Some(chrono::Utc::now()),
+        by: None,
+        extra: Vec::new(),
+    };
+    let registry = Registry::builtin();
+    let format = registry.get("xml")?;
+    let mut w = format.writer(&WriteContext::new(&file.sender));
+    let mut out = Vec::new();
+    w.begin(&mut out).ok()?;
+    w.transaction(&mut out, &t).ok()?;
+    w.finish(&mut out).ok()?;
+    Some(("AA-early-update.xml".to_string(), out))
 }
 
 fn inboxes_empty(nodes: &[&Node]) -> bool {

@@ -20,6 +20,8 @@ pub struct Node {
     pub about: &'static str,
     pub root: PathBuf,
     pub port: u16,
+    /// The admin API's and web console's port.
+    pub admin_port: u16,
     /// Its registry entry, as its partners paste it.
     pub entry: PartnerConfig,
 }
@@ -39,6 +41,7 @@ impl Node {
         std::fs::create_dir_all(root.join("drop/inbox"))
             .map_err(|e| DemoError::io(root.display(), e))?;
         let port = free_port()?;
+        let admin_port = free_port()?;
         let endpoint = format!("https://127.0.0.1:{port}");
         let identity = GatewayIdentity::generate(id, 30)
             .map_err(|e| DemoError::Setup(format!("keys of {id}: {e}")))?;
@@ -66,8 +69,55 @@ impl Node {
             about,
             root,
             port,
+            admin_port,
             entry,
         })
+    }
+
+    /// The web console's accounts file.
+    pub fn users_file(&self) -> PathBuf {
+        self.root.join("console-users.toml")
+    }
+
+    /// The file listing the console accounts' passwords (mode 0600; the demo's only).
+    pub fn passwords_file(&self) -> PathBuf {
+        self.root.join("console-passwords")
+    }
+
+    /// Writes the web console's accounts: an administrator, an investigator of `agency` and
+    /// a viewer, each with a random password listed in [`Node::passwords_file`].
+    pub fn write_console_accounts(
+        &self,
+        agency: Option<&str>,
+    ) -> Result<Vec<(String, String)>, DemoError> {
+        use crate::admin::roles::Role;
+        use crate::console::accounts::{Accounts, random_password};
+        let mut accounts = Accounts::default();
+        let mut list = Vec::new();
+        for (name, role, agency) in [
+            ("admin", Role::Administrator, None),
+            ("investigator", Role::Investigator, agency),
+            ("viewer", Role::Viewer, None),
+        ] {
+            let pw = random_password();
+            accounts
+                .add(name, role, agency.map(str::to_string), &pw)
+                .map_err(|e| DemoError::Setup(format!("console accounts of {}: {e}", self.id)))?;
+            list.push((name.to_string(), pw));
+        }
+        accounts
+            .save(&self.users_file())
+            .map_err(|e| DemoError::Setup(format!("console accounts of {}: {e}", self.id)))?;
+        let text: String = list.iter().map(|(n, p)| format!("{n} {p}\n")).collect();
+        let path = self.passwords_file();
+        std::fs::write(&path, text).map_err(|e| DemoError::io(path.display(), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| DemoError::io(path.display(), e))?;
+        }
+        Ok(list)
     }
 
     /// This gateway as a partner with `role`.
@@ -95,11 +145,13 @@ impl Node {
              [identity]\ndir = \"keys\"\n\n\
              [store]\nengine = \"sled\"\npath = \"{data}\"\n\n\
              [exchange.retry]\nmax_attempts = 2\ninitial_delay_ms = 100\nmax_delay_ms = 400\n\n\
-             [admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"admin-tokens\"\n\n\
+             [admin]\nlisten = \"127.0.0.1:{admin_port}\"\ntoken_file = \"admin-tokens\"\n\n\
+             [console]\nusers_file = \"console-users.toml\"\n\n\
              {jobs}\n\n{partners}",
             about = self.about,
             id = self.id,
             port = self.port,
+            admin_port = self.admin_port,
             data = self.root.join("data").display(),
         );
         let path = self.config_path();

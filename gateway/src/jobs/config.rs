@@ -394,33 +394,42 @@ fn unknown_format(p: &mut Problems, path: String, f: &str, formats: &[String], a
     );
 }
 
+/// What is wrong with a job's `schedule` or `time_zone`, as the checker reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleProblem {
+    /// The job's key at fault: `schedule` or `time_zone`.
+    pub field: &'static str,
+    pub message: String,
+    pub fix: String,
+}
+
+/// Reads a job's `schedule` in its `time_zone` exactly as `homeward config check` does: the
+/// trigger, or the problem with the message and fix the checker gives (the admin API's cron
+/// preview answers the same).
+pub fn parse_schedule(schedule: &str, time_zone: Option<&str>) -> Result<Trigger, ScheduleProblem> {
+    Trigger::parse(schedule, time_zone).map_err(|e| match e {
+        ScheduleError::TimeZone { .. } => ScheduleProblem {
+            field: "time_zone",
+            message: e.to_string(),
+            fix: "use an IANA zone name such as \"UTC\", \"America/Chicago\" or \"Europe/Kyiv\"".into(),
+        },
+        ScheduleError::FiveFields { expr } => ScheduleProblem {
+            field: "schedule",
+            message: "cron expression has 5 fields; Homeward's cron starts with seconds".into(),
+            fix: format!("write schedule = \"0 {expr}\" (or \"on change\")"),
+        },
+        e => ScheduleProblem {
+            field: "schedule",
+            message: e.to_string(),
+            fix: "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. \"0 */5 * * * *\" every five minutes; or \"on change\""
+                .into(),
+        },
+    })
+}
+
 fn check_schedule(job: &JobConfig, i: usize, p: &mut Problems) {
-    match job.trigger() {
-        Ok(_) => {}
-        Err(e @ ScheduleError::TimeZone { .. }) => p.error(
-            format!("jobs[{i}].time_zone"),
-            e.to_string(),
-            Some("use an IANA zone name such as \"UTC\", \"America/Chicago\" or \"Europe/Kyiv\"".into()),
-        ),
-        Err(e @ ScheduleError::FiveFields { .. }) => p.error(
-            format!("jobs[{i}].schedule"),
-            "cron expression has 5 fields; Homeward's cron starts with seconds",
-            Some(format!(
-                "write schedule = \"0 {}\" (or \"on change\")",
-                match &e {
-                    ScheduleError::FiveFields { expr } => expr.as_str(),
-                    _ => "",
-                }
-            )),
-        ),
-        Err(e) => p.error(
-            format!("jobs[{i}].schedule"),
-            e.to_string(),
-            Some(
-                "six or seven fields: sec min hour day-of-month month day-of-week [year], e.g. \"0 */5 * * * *\" every five minutes; or \"on change\""
-                    .into(),
-            ),
-        ),
+    if let Err(sp) = parse_schedule(&job.schedule, job.time_zone.as_deref()) {
+        p.error(format!("jobs[{i}].{}", sp.field), sp.message, Some(sp.fix));
     }
 }
 

@@ -14,7 +14,7 @@
 
 pub mod link;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,12 @@ pub struct ReloadRefused {
     pub problems: Vec<Problem>,
 }
 
+/// Held while the configuration file is being edited or reloaded
+/// ([`Operations::lock_config`]).
+pub struct ConfigLock<'a> {
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+}
+
 /// The running operations layer.
 pub struct Operations {
     pub store: Arc<Store>,
@@ -116,6 +122,8 @@ pub struct Operations {
     config_path: Option<PathBuf>,
     gateway_id: String,
     hooks: Vec<ReloadHook>,
+    /// Hooks added after the start ([`Operations::on_reload`]: the web console).
+    late_hooks: Mutex<Vec<ReloadHook>>,
     reload_lock: tokio::sync::Mutex<()>,
     started_at: DateTime<Utc>,
     started: Instant,
@@ -181,6 +189,7 @@ impl Operations {
             config_path: opts.config_path,
             gateway_id: opts.gateway_id,
             hooks: opts.reload_hooks,
+            late_hooks: Mutex::new(Vec::new()),
             reload_lock: tokio::sync::Mutex::new(()),
             started_at: Utc::now(),
             started: Instant::now(),
@@ -290,9 +299,38 @@ impl Operations {
         }
     }
 
+    /// Runs `hook` with the new configuration after every successful reload from now on.
+    pub fn on_reload(&self, hook: ReloadHook) {
+        if let Ok(mut late) = self.late_hooks.lock() {
+            late.push(hook);
+        }
+    }
+
+    /// The configuration file this gateway reloads from (`None`: started without one).
+    pub fn config_path(&self) -> Option<&Path> {
+        self.config_path.as_deref()
+    }
+
+    /// Takes the configuration lock: while it is held, no reload runs and no other edit of the
+    /// configuration file (through the admin API) starts. An edit holds it from reading the
+    /// file to the end of the reload that applies it ([`Operations::reload_locked`]).
+    pub async fn lock_config(&self) -> ConfigLock<'_> {
+        ConfigLock {
+            _guard: self.reload_lock.lock().await,
+        }
+    }
+
     /// Reads the configuration file again and applies it (see the module doc).
     pub async fn reload(&self) -> Result<ReloadReport, ReloadRefused> {
-        let _one_at_a_time = self.reload_lock.lock().await;
+        let lock = self.lock_config().await;
+        self.reload_locked(&lock).await
+    }
+
+    /// [`Operations::reload`] by the holder of the configuration lock.
+    pub async fn reload_locked(
+        &self,
+        _lock: &ConfigLock<'_>,
+    ) -> Result<ReloadReport, ReloadRefused> {
         let refused = |reason: String, problems: Vec<Problem>| {
             self.metrics.inc(
                 "homeward_config_reloads_total",
@@ -330,6 +368,9 @@ impl Operations {
         let listen = |c: &Config| c.admin.as_ref().map(|a| a.listen.clone());
         if listen(&new) != listen(&old) {
             restart.push("[admin] listen".to_string());
+        }
+        if new.console.is_some() != old.console.is_some() {
+            restart.push("[console] (added or removed)".to_string());
         }
         if !restart.is_empty() {
             return Err(refused(
@@ -372,6 +413,11 @@ impl Operations {
             .map_err(|e| refused(e.to_string(), Vec::new()))?;
         for hook in &self.hooks {
             hook(&new);
+        }
+        if let Ok(late) = self.late_hooks.lock() {
+            for hook in late.iter() {
+                hook(&new);
+            }
         }
         if let Ok(mut t) = self.tokens.write() {
             *t = tokens;

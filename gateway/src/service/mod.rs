@@ -33,6 +33,7 @@
 //! it is durable.
 
 pub mod config;
+pub mod defaults;
 pub mod signals;
 mod tasks;
 

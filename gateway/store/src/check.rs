@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use homeward_schemas::{Record, RecordId};
 use serde::Serialize;
 
+use crate::confighist::{ConfigVersion, config_digest};
 use crate::error::StoreError;
 use crate::keys;
 use crate::lifecycle::content_digest;
@@ -25,6 +26,8 @@ pub struct CheckReport {
     pub matches: u64,
     pub notices: u64,
     pub decision_log: u64,
+    /// Versions of the configuration file kept (`cfg/`).
+    pub config_versions: u64,
     /// Everything inconsistent; empty when the store is sound.
     pub problems: Vec<String>,
 }
@@ -39,7 +42,8 @@ impl Store {
     /// Reads the whole store and checks that it holds together: every value decodes; every
     /// record has versions 1..=its version, the last equal to it; every record is indexed by
     /// its native id and NIC; the change feed runs 1..=its last number without gaps and names
-    /// each (record, version) exactly once; every quarantine item decodes.
+    /// each (record, version) exactly once; every quarantine item decodes; the crossmatch's
+    /// tables and the configuration history hold together.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
         let snap = self.engine().snapshot()?;
         let mut rep = CheckReport::default();
@@ -218,6 +222,39 @@ impl Store {
             problems.push(format!(
                 "decision log holds {} entries but its counter is {dseq}",
                 rep.decision_log
+            ));
+        }
+        // the configuration history: numbered 1.. without gaps, each text matching its digest
+        // and length, the counter at the last
+        let cseq: u64 = match snap.get(keys::META_CSEQ.as_bytes())? {
+            Some(b) => decode(keys::META_CSEQ, &b)?,
+            None => 0,
+        };
+        for kv in snap.scan(keys::CFG.as_bytes(), b"")? {
+            let (k, v) = kv?;
+            match decode::<ConfigVersion>(&String::from_utf8_lossy(&k), &v) {
+                Ok(c) => {
+                    rep.config_versions += 1;
+                    if c.n != rep.config_versions {
+                        problems.push(format!(
+                            "configuration history: expected version {}, found {}",
+                            rep.config_versions, c.n
+                        ));
+                    }
+                    if c.digest != config_digest(&c.text) || c.bytes != c.text.len() as u64 {
+                        problems.push(format!(
+                            "configuration history: version {} does not match its digest or length",
+                            c.n
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        if rep.config_versions != cseq {
+            problems.push(format!(
+                "configuration history holds {} versions but its counter is {cseq}",
+                rep.config_versions
             ));
         }
         rep.problems = problems;

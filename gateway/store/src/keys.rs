@@ -32,6 +32,8 @@
 //! | `dlog/{seq}` | every decision and withdrawal of one, in order, never pruned ([`DecisionEvent`](crate::DecisionEvent)) |
 //! | `meta/dseq` | the decision log's last sequence number |
 //! | `meta/dapplied` | the last decision-log entry the crossmatch consumer has applied |
+//! | `meta/cseq` | the configuration history's last version number |
+//! | `cfg/{n}` | one version of the configuration file, never pruned ([`ConfigVersion`](crate::ConfigVersion): who, when, comment, digest, text) |
 //!
 //! `{pair}` is `{relation}\0{left source}\0{left native_id}\0{right source}\0{right native_id}`
 //! (`matches.rs`).
@@ -64,6 +66,8 @@ pub(crate) const DEC: &str = "dec/";
 pub(crate) const DLOG: &str = "dlog/";
 pub(crate) const META_DSEQ: &str = "meta/dseq";
 pub(crate) const META_DAPPLIED: &str = "meta/dapplied";
+pub(crate) const META_CSEQ: &str = "meta/cseq";
+pub(crate) const CFG: &str = "cfg/";
 
 /// Whether `s` can be part of a key (a NUL would break the layout).
 pub(crate) fn valid_part(s: &str) -> bool {
@@ -125,6 +129,10 @@ pub(crate) fn cur(consumer: &str) -> String {
 
 pub(crate) fn aud(seq: u64) -> String {
     format!("{AUD}{seq:016x}")
+}
+
+pub(crate) fn cfg(n: u64) -> String {
+    format!("{CFG}{n:016x}")
 }
 
 pub(crate) fn job(id: &str) -> String {

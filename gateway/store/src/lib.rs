@@ -25,6 +25,7 @@
 mod apply;
 mod audit;
 mod check;
+mod confighist;
 mod dump;
 pub mod engine;
 mod error;
@@ -46,6 +47,7 @@ mod testkit;
 pub use apply::{CANONICAL_FORMAT, item_digest};
 pub use audit::{AuditDraft, AuditEntry, AuditOutcome};
 pub use check::CheckReport;
+pub use confighist::{ConfigVersion, ConfigVersionDraft, config_digest};
 pub use dump::DUMP_FORMAT;
 pub use engine::{Engine, EngineKind, RedbEngine, SledEngine, Snapshot, WriteBatch};
 pub use error::{EngineError, StoreError};
