@@ -221,6 +221,7 @@ fn quarantine(
         scope: scope.to_string(),
         target,
         attempts: Vec::new(),
+        purged_at: None,
     };
     tx.put(keys::quar(id), &item)?;
     Ok(id)
@@ -445,6 +446,10 @@ pub(crate) fn commit(
     new.version = version;
     let id = new.id.clone();
     if change == ChangeKind::Expired {
+        // What the crossmatch stored of the person goes too (reasons, score parts, notes),
+        // and the bytes of quarantined input about the record.
+        crate::matches::scrub_expired(tx, &id)?;
+        crate::quarantine::purge_expired(tx, &id, old.and_then(|o| o.nic.as_deref()))?;
         // The personal data of every earlier version goes with the record's.
         for (k, v) in tx.scan(&keys::ver_prefix(&id))? {
             let mut e: VersionEntry = crate::txn::decode(&k, &v)?;

@@ -321,6 +321,65 @@ pub(crate) fn dlog_key(seq: u64) -> String {
     format!("{}{seq:016x}", keys::DLOG)
 }
 
+/// Why a match naming an expired record was withdrawn (its words are gone with the data).
+pub const EXPIRED_WITHDRAWAL: &str =
+    "withdrawn: a record of the pair expired and its personal data was removed";
+/// What replaces an investigator's note on a pair whose record expired.
+pub const EXPIRED_NOTE: &str = "[removed: a record of the pair expired]";
+
+/// Removes what the match tables say of an expired record's person, in the expiry's own
+/// transaction: every match naming `id` is withdrawn and keeps only its pair, score, state and
+/// times (its reasons and score parts quote names, dates and marks); the notes of decisions on
+/// those pairs, in force and in the decision log, are replaced by [`EXPIRED_NOTE`] (the
+/// verdict, who and when stay, as the audit of what was decided). Returns the matches
+/// scrubbed.
+pub(crate) fn scrub_expired(tx: &mut Txn, id: &RecordId) -> Result<usize, StoreError> {
+    if !keys::valid_part(&id.source) || !keys::valid_part(&id.native_id) {
+        return Ok(0);
+    }
+    let pairs: Vec<PairKey> = tx
+        .scan(&mrec_prefix(id))?
+        .into_iter()
+        .map(|(k, v)| decode(&k, &v))
+        .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    for pair in &pairs {
+        let key = match_key(pair);
+        if let Some(mut m) = tx.get::<MatchEntry>(&key)? {
+            m.state = MatchState::Withdrawn;
+            m.withdrawn = Some(EXPIRED_WITHDRAWAL.to_string());
+            m.reasons = String::new();
+            m.parts.clear();
+            m.updated_at = tx.now;
+            tx.put(key, &m)?;
+            n += 1;
+        }
+        let dkey = dec_key(pair);
+        if let Some(mut d) = tx.get::<Decision>(&dkey)?
+            && d.note.as_deref().is_some_and(|x| x != EXPIRED_NOTE)
+        {
+            d.note = Some(EXPIRED_NOTE.to_string());
+            tx.put(dkey, &d)?;
+        }
+    }
+    if !pairs.is_empty() {
+        for (k, v) in tx.scan(keys::DLOG)? {
+            let mut e: DecisionEvent = decode(&k, &v)?;
+            let names = {
+                let p = e.what.pair();
+                &p.left == id || &p.right == id
+            };
+            if let (true, DecisionChange::Decided { decision }) = (names, &mut e.what)
+                && decision.note.as_deref().is_some_and(|x| x != EXPIRED_NOTE)
+            {
+                decision.note = Some(EXPIRED_NOTE.to_string());
+                tx.put(k, &e)?;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// The crossmatch's writes inside one store transaction ([`Store::matches_write`]).
 /// Nothing is written unless the whole transaction commits.
 pub struct MatchWrites<'t> {
@@ -427,6 +486,16 @@ impl MatchWrites<'_> {
         m.withdrawn = Some(why.to_string());
         m.updated_at = self.tx.now;
         self.tx.put(key, &m)?;
+        // a record that expired since: what the match says of its person goes too
+        for id in [&pair.left, &pair.right] {
+            if self
+                .tx
+                .get::<homeward_schemas::Record>(&keys::rec(id))?
+                .is_some_and(|r| r.status == homeward_schemas::Status::Expired)
+            {
+                scrub_expired(self.tx, id)?;
+            }
+        }
         Ok(true)
     }
 

@@ -393,6 +393,10 @@ pub struct QuarantineItem {
     /// Reprocessing attempts that failed, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
+    /// When `raw` was emptied because the record it names expired (its personal data goes
+    /// with the record's; `digest` still names the bytes received).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// A quarantine item that reprocessing turned into records.

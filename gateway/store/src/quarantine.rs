@@ -11,7 +11,7 @@
 use std::io::Cursor;
 
 use homeward_adapters::{Item, Limits, ReadContext, ReadItem, Registry};
-use homeward_schemas::{Record, Transaction};
+use homeward_schemas::{Record, RecordId, Transaction};
 use serde::Deserialize;
 
 use crate::apply::{self, CANONICAL_FORMAT, Mode};
@@ -19,7 +19,7 @@ use crate::error::StoreError;
 use crate::keys;
 use crate::model::{Attempt, InputContext, ItemOutcome, QuarantineItem, ResolvedQuarantine};
 use crate::store::Store;
-use crate::txn::decode;
+use crate::txn::{Txn, decode};
 
 /// What reprocessing one quarantine item did.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +103,10 @@ impl Store {
                     "no open quarantine item #{id}"
                 )));
             };
+            if item.purged_at.is_some() {
+                let reason = "its bytes were removed when the record it names expired: nothing is left to read".to_string();
+                return still_refused(tx, item, reason);
+            }
             let items = match read_again(&item, registry, limits, tx.now) {
                 Ok(items) => items,
                 Err(reason) => return still_refused(tx, item, reason),
@@ -154,6 +158,43 @@ fn still_refused(
     });
     tx.put(keys::quar(id), &item)?;
     Ok(Reprocessed::StillRefused { id, reason })
+}
+
+/// Whether a quarantine item is about `id`: a refused transaction naming it (as sent: with
+/// its source, or by native id or NIC alone).
+fn names(item: &QuarantineItem, id: &RecordId, nic: Option<&str>) -> bool {
+    item.target.as_deref().is_some_and(|t| {
+        let native = t.rsplit('/').next().unwrap_or(t);
+        t == id.to_string() || native == id.native_id || nic.is_some_and(|n| native == n)
+    })
+}
+
+/// Empties the bytes of quarantined input about an expired record, in the expiry's own
+/// transaction: open items naming it (refused transactions), and resolved items that made or
+/// changed it. The items stay (quarantine is never pruned), with `purged_at`, their digest,
+/// origin, position and reason. Returns how many.
+pub(crate) fn purge_expired(tx: &mut Txn, id: &RecordId, nic: Option<&str>) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for (k, v) in tx.scan(keys::QUAR)? {
+        let mut item: QuarantineItem = decode(&k, &v)?;
+        if item.purged_at.is_none() && names(&item, id, nic) {
+            item.raw.clear();
+            item.purged_at = Some(tx.now);
+            tx.put(k, &item)?;
+            n += 1;
+        }
+    }
+    for (k, v) in tx.scan(keys::QUAR_DONE)? {
+        let mut done: ResolvedQuarantine = decode(&k, &v)?;
+        let made = done.records.iter().any(|(r, _)| r == id);
+        if done.item.purged_at.is_none() && (made || names(&done.item, id, nic)) {
+            done.item.raw.clear();
+            done.item.purged_at = Some(tx.now);
+            tx.put(k, &done)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Reads a quarantine item's raw bytes again with its format.

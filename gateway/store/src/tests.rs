@@ -849,3 +849,90 @@ fn check_finds_a_sound_store_sound() {
         );
     });
 }
+
+#[test]
+fn expiry_removes_the_person_from_matches_decisions_and_quarantine() {
+    use homeward_crossmatch::{Attribute, Decision, PairKey, Relation, ScorePart, Verdict};
+    each_engine(|k| {
+        let (_d, s) = store(k);
+        let src = "gmcn.example.org";
+        let native = "gmcn.example.org/p.7";
+        let m = missing(src, native, "KOVALENKO", "OKSANA");
+        // a clear that arrives before its record: refused, quarantined, naming the record
+        let early = tx(src, native, clear());
+        let o = outcomes(&s, &[tx_item(&early, 1)], &file("early"));
+        assert!(o[0].is_rejected(), "{o:?}");
+        let u = unidentified("AZ-ME", "U7");
+        outcomes(&s, &[entry(&m, 1), entry(&u, 2)], &file("f"));
+        let pair = PairKey::new(
+            Relation::PossibleIdentification,
+            m.id.clone(),
+            u.id.clone(),
+        );
+        s.matches_write(|w| {
+            w.propose(Proposal {
+                pair: pair.clone(),
+                score: 30.0,
+                rank: 1,
+                reasons: "name: family KOVALENKO agrees (+9.0)".into(),
+                parts: vec![ScorePart {
+                    attribute: Attribute::Name,
+                    weight: 9.0,
+                    detail: "family KOVALENKO agrees".into(),
+                }],
+                left_version: 1,
+                right_version: 1,
+                via: None,
+                also: Vec::new(),
+            })
+        })
+        .unwrap();
+        s.record_decision(&Decision {
+            pair: pair.clone(),
+            verdict: Verdict::Excluded,
+            by: Some("ana".into()),
+            at: Some(Utc::now()),
+            note: Some("KOVALENKO had no tattoo".into()),
+        })
+        .unwrap();
+        let dump = |s: &Store| {
+            let mut out = Vec::new();
+            s.dump(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert!(dump(&s).contains("KOVALENKO"));
+
+        let exp = tx(
+            src,
+            native,
+            Action::Expire {
+                expiry_date: t("2026-05-01T00:00:00Z"),
+            },
+        );
+        outcomes(&s, &[tx_item(&exp, 3)], &file("expiry"));
+        let text = dump(&s);
+        assert!(
+            !text.contains("KOVALENKO") && !text.contains("OKSANA"),
+            "the store still names the person: {}",
+            text.lines()
+                .filter(|l| l.contains("KOVALENKO"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        // what is kept: the withdrawn match, the verdict and who, the quarantine item
+        let e = s.match_entry(&pair).unwrap().unwrap();
+        assert_eq!(e.state, MatchState::Withdrawn);
+        assert!(e.parts.is_empty() && e.reasons.is_empty());
+        let d = s.decision(&pair).unwrap().unwrap();
+        assert_eq!((d.verdict, d.by.as_deref()), (Verdict::Excluded, Some("ana")));
+        let q = s.quarantine_list().unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q[0].raw.is_empty() && q[0].purged_at.is_some());
+        // reprocessing the purged item says why it cannot be read
+        let r = s
+            .reprocess(q[0].id, &homeward_adapters::Registry::builtin(), Limits::default())
+            .unwrap();
+        assert!(matches!(r, Reprocessed::StillRefused { .. }), "{r:?}");
+        assert!(s.check().unwrap().is_ok());
+    });
+}
