@@ -281,6 +281,13 @@ async fn full_disk(engine: homeward_store::EngineKind) {
     if let Err(e) = &in_place {
         // the engine keeps its I/O error until it is reopened (sled does): still a clear 503
         assert_eq!(e.status(), Some(503), "{engine}: {e}");
+        // and the gateway stops itself, so that its supervisor starts it again (`homeward
+        // serve` exits 75): the watchdog sees room on the disk and a store that still cannot
+        // commit
+        let why = tokio::time::timeout(Duration::from_secs(30), h.failed())
+            .await
+            .unwrap_or_else(|_| panic!("{engine}: the gateway did not give up on its store"));
+        assert!(why.contains("still cannot commit"), "{engine}: {why}");
     }
     h.shutdown().await;
 

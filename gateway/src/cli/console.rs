@@ -102,7 +102,7 @@ fn accounts_file(env: &Env, file: &FileArg) -> PathBuf {
     env.data_dir.join("console-users.toml")
 }
 
-fn load_or_new(path: &PathBuf) -> Result<Accounts, CliError> {
+fn load_or_new(path: &std::path::Path) -> Result<Accounts, CliError> {
     if path.exists() {
         Accounts::load(path).map_err(|e| CliError::failed("reading the accounts", e))
     } else {

@@ -100,10 +100,20 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<ExitCode, CliError> {
         if let (Some(a), Some(_)) = (attached.admin_addr, &config.console) {
             eprintln!("homeward: web console at http://{a}/console/");
         }
-        signals::terminated().await;
-        eprintln!("homeward: stopping (exchanges in flight finish)");
-        running.shutdown().await;
-        eprintln!("homeward: stopped");
-        Ok(ExitCode::SUCCESS)
+        let failed = running.failed();
+        tokio::select! {
+            _ = signals::terminated() => {
+                eprintln!("homeward: stopping (exchanges in flight finish)");
+                running.shutdown().await;
+                eprintln!("homeward: stopped");
+                Ok(ExitCode::SUCCESS)
+            }
+            why = failed => {
+                eprintln!("homeward: {why}");
+                running.shutdown().await;
+                eprintln!("homeward: stopped (exit {})", crate::service::watchdog::EXIT_STORE_FAILED);
+                Ok(ExitCode::from(crate::service::watchdog::EXIT_STORE_FAILED))
+            }
+        }
     })
 }

@@ -36,6 +36,7 @@ pub mod config;
 pub mod defaults;
 pub mod signals;
 mod tasks;
+pub mod watchdog;
 
 #[cfg(test)]
 mod tests;
@@ -220,7 +221,9 @@ impl Gateway {
         } else {
             None
         };
+        let (failed_tx, failed_rx) = watch::channel(None);
         let mut running = Running {
+            failed: failed_rx,
             federation,
             matching: matching.clone(),
             server: Some(server),
@@ -231,6 +234,13 @@ impl Gateway {
             changed: Arc::new(Notify::new()),
             grace,
         };
+        let (store, dir) = (running.store().clone(), data_dir.to_path_buf());
+        running.spawn("store-watchdog", move |stop| async move {
+            if let Some(why) = watchdog::watch(store, dir, stop).await {
+                tracing::error!("{why}");
+                let _ = failed_tx.send(Some(why));
+            }
+        });
         tasks::start_sync_tasks(&mut running, &config.federation);
         if let Some(m) = matching {
             tasks::start_crossmatch_task(&mut running, m);
@@ -256,6 +266,8 @@ pub struct Running {
     partner_addr: SocketAddr,
     changed: Arc<Notify>,
     grace: Duration,
+    /// Set by the store watchdog when the store cannot commit ([`Running::failed`]).
+    failed: watch::Receiver<Option<String>>,
 }
 
 impl std::fmt::Debug for Running {
@@ -279,6 +291,22 @@ impl Running {
     /// The gateway's store.
     pub fn store(&self) -> &Arc<Store> {
         &self.federation.store
+    }
+
+    /// Resolves when the gateway must stop because its store cannot commit (see
+    /// [`watchdog`]), with why; never while the store works.
+    pub fn failed(&self) -> impl std::future::Future<Output = String> + Send + 'static {
+        let mut rx = self.failed.clone();
+        async move {
+            loop {
+                if let Some(why) = rx.borrow().clone() {
+                    return why;
+                }
+                if rx.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 
     /// The crossmatch consumer (`None` with `[crossmatch] enabled = false`): it follows the

@@ -44,6 +44,8 @@ pub(crate) const META_FORMAT: &str = "meta/format";
 pub(crate) const META_SEQ: &str = "meta/seq";
 pub(crate) const META_LOADING: &str = "meta/loading";
 pub(crate) const META_QSEQ: &str = "meta/qseq";
+/// The last [`crate::Store::probe_write`] (a time): written to see whether commits work.
+pub(crate) const META_PROBE: &str = "meta/probe";
 pub(crate) const REC: &str = "rec/";
 pub(crate) const QUAR: &str = "q/";
 pub(crate) const QUAR_DONE: &str = "qdone/";

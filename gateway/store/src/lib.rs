@@ -63,7 +63,7 @@ pub use model::{
     Origin, Outcome, QuarantineItem, ResolvedQuarantine, Stage, UnchangedReason, VersionEntry,
 };
 pub use quarantine::{AUTO_FORMAT, Reprocessed};
-pub use store::{Lookup, QuarantineStats, RecordSummary, STORE_FORMAT, Stats, Store};
+pub use store::{Lookup, QuarantineStats, RecordSummary, STORE_FORMAT, Stats, Store, WriteHealth};
 
 #[cfg(test)]
 mod tests;

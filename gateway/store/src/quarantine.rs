@@ -173,7 +173,11 @@ fn names(item: &QuarantineItem, id: &RecordId, nic: Option<&str>) -> bool {
 /// transaction: open items naming it (refused transactions), and resolved items that made or
 /// changed it. The items stay (quarantine is never pruned), with `purged_at`, their digest,
 /// origin, position and reason. Returns how many.
-pub(crate) fn purge_expired(tx: &mut Txn, id: &RecordId, nic: Option<&str>) -> Result<usize, StoreError> {
+pub(crate) fn purge_expired(
+    tx: &mut Txn,
+    id: &RecordId,
+    nic: Option<&str>,
+) -> Result<usize, StoreError> {
     let mut n = 0;
     for (k, v) in tx.scan(keys::QUAR)? {
         let mut item: QuarantineItem = decode(&k, &v)?;

@@ -29,6 +29,17 @@ pub struct Store {
     engine: Box<dyn Engine>,
     write: Mutex<()>,
     path: Option<PathBuf>,
+    health: Mutex<WriteHealth>,
+}
+
+/// How the store's writes have been going: the engines keep an I/O error once they hit one
+/// (a full disk), so a gateway watches this to restart itself ([`Store::write_health`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteHealth {
+    /// Writes that failed in a row since the last one that succeeded.
+    pub consecutive_failures: u64,
+    /// The last failure's message.
+    pub last_error: Option<String>,
 }
 
 /// What looking a record up by a user-given id found.
@@ -119,6 +130,7 @@ impl Store {
             engine,
             write: Mutex::new(()),
             path: None,
+            health: Mutex::new(WriteHealth::default()),
         };
         if store.engine.get(keys::META_LOADING.as_bytes())?.is_some() {
             return Err(StoreError::Invalid(
@@ -181,12 +193,36 @@ impl Store {
         let mut tx = Txn::begin(&*self.engine)?;
         let out = f(&mut tx)?;
         if !tx.is_empty() {
-            self.engine
+            let written = self
+                .engine
                 .apply(tx.into_batch()?)
-                .map_err(StoreError::from)?;
-            self.engine.sync().map_err(StoreError::from)?;
+                .and_then(|()| self.engine.sync());
+            if let Ok(mut h) = self.health.lock() {
+                match &written {
+                    Ok(()) => *h = WriteHealth::default(),
+                    Err(e) => {
+                        h.consecutive_failures += 1;
+                        h.last_error = Some(e.to_string());
+                    }
+                }
+            }
+            written.map_err(StoreError::from)?;
         }
         Ok(out)
+    }
+
+    /// How the writes have been going (see [`WriteHealth`]).
+    pub fn write_health(&self) -> WriteHealth {
+        self.health.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// Writes and syncs one small key (`meta/probe`, the time): whether the store can commit
+    /// now.
+    pub fn probe_write(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let now = tx.now;
+            tx.put(keys::META_PROBE.to_string(), &now)
+        })
     }
 
     /// **The write path.** Applies `items` (read from one input) atomically, in order, and

@@ -864,11 +864,7 @@ fn expiry_removes_the_person_from_matches_decisions_and_quarantine() {
         assert!(o[0].is_rejected(), "{o:?}");
         let u = unidentified("AZ-ME", "U7");
         outcomes(&s, &[entry(&m, 1), entry(&u, 2)], &file("f"));
-        let pair = PairKey::new(
-            Relation::PossibleIdentification,
-            m.id.clone(),
-            u.id.clone(),
-        );
+        let pair = PairKey::new(Relation::PossibleIdentification, m.id.clone(), u.id.clone());
         s.matches_write(|w| {
             w.propose(Proposal {
                 pair: pair.clone(),
@@ -924,13 +920,20 @@ fn expiry_removes_the_person_from_matches_decisions_and_quarantine() {
         assert_eq!(e.state, MatchState::Withdrawn);
         assert!(e.parts.is_empty() && e.reasons.is_empty());
         let d = s.decision(&pair).unwrap().unwrap();
-        assert_eq!((d.verdict, d.by.as_deref()), (Verdict::Excluded, Some("ana")));
+        assert_eq!(
+            (d.verdict, d.by.as_deref()),
+            (Verdict::Excluded, Some("ana"))
+        );
         let q = s.quarantine_list().unwrap();
         assert_eq!(q.len(), 1);
         assert!(q[0].raw.is_empty() && q[0].purged_at.is_some());
         // reprocessing the purged item says why it cannot be read
         let r = s
-            .reprocess(q[0].id, &homeward_adapters::Registry::builtin(), Limits::default())
+            .reprocess(
+                q[0].id,
+                &homeward_adapters::Registry::builtin(),
+                Limits::default(),
+            )
             .unwrap();
         assert!(matches!(r, Reprocessed::StillRefused { .. }), "{r:?}");
         assert!(s.check().unwrap().is_ok());
