@@ -700,6 +700,9 @@ fn whole_world() -> (Vec<Record>, Vec<Record>, Vec<Transaction>) {
 fn every_writer_writes_the_whole_world_so_that_its_reader_takes_it_back() {
     let (records, stored, transactions) = whole_world();
     assert_eq!(records.len(), 703);
+    // every XML and PFIF document written here is also checked by the outside validators
+    let dir = tempfile::tempdir().unwrap();
+    let (mut xml_docs, mut pfif_docs, mut persons) = (Vec::new(), Vec::new(), Vec::new());
     for format in ["ncic", "xml", "pfif"] {
         for sender in ["homeward", "TX-ME"] {
             for (what, set) in [("as read", &records), ("as stored", &stored)] {
@@ -708,6 +711,15 @@ fn every_writer_writes_the_whole_world_so_that_its_reader_takes_it_back() {
                     outs.extend(transactions.iter().map(Out::T));
                 }
                 let (doc, losses) = write(format, sender, &outs);
+                let text = String::from_utf8_lossy(&doc).into_owned();
+                match format {
+                    "xml" => {
+                        persons.extend(missing_persons(&text));
+                        xml_docs.push(text);
+                    }
+                    "pfif" => pfif_docs.push(unwrap_atom(&text)),
+                    _ => {}
+                }
                 let back = read(format, &doc, None);
                 let rejected: Vec<String> = back
                     .iter()
@@ -748,4 +760,18 @@ fn every_writer_writes_the_whole_world_so_that_its_reader_takes_it_back() {
             }
         }
     }
+    assert_eq!((xml_docs.len(), pfif_docs.len()), (4, 4));
+    xmllint(
+        &["--schema", &ch_xsd().to_string_lossy()],
+        &save(dir.path(), "world-xml", &xml_docs),
+    );
+    assert!(persons.len() > 1000, "{} j:MissingPerson", persons.len());
+    xmllint(
+        &["--schema", &jxdm_xsd().to_string_lossy()],
+        &save(dir.path(), "world-mp", &persons),
+    );
+    xmllint(
+        &["--relaxng", &pfif_rng().to_string_lossy()],
+        &save(dir.path(), "world-pfif", &pfif_docs),
+    );
 }
