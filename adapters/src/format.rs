@@ -154,6 +154,22 @@ pub trait Format: Send + Sync {
     fn detect(&self, head: &[u8]) -> bool;
     fn reader(&self) -> Box<dyn Reader>;
     fn writer(&self, ctx: &WriteContext) -> Box<dyn Writer>;
+    /// One item's raw bytes, as a reader handed them out, made into an input this format's
+    /// reader takes alone (reprocessing a quarantined item): the bytes themselves for line
+    /// formats; an XML element wrapped in its document's root (and a header naming `source`,
+    /// the source the item was filed under, as the sender) for the XML formats.
+    fn standalone(&self, raw: &[u8], source: Option<&str>) -> Vec<u8> {
+        let _ = source;
+        raw.to_vec()
+    }
+}
+
+/// Whether `raw` is a whole XML document (it starts with a declaration, or is the root
+/// element `root` itself) rather than one element of one.
+pub(crate) fn is_document(raw: &[u8], root: &str) -> bool {
+    let s = String::from_utf8_lossy(&raw[..raw.len().min(4096)]);
+    let s = s.trim_start_matches('\u{feff}').trim_start();
+    s.starts_with("<?xml") || s.starts_with("<!") || s.starts_with(&format!("<{root}"))
 }
 
 /// The formats a gateway knows, by name.

@@ -143,6 +143,34 @@ impl Format for PfifFormat {
         Box::new(PfifReader)
     }
 
+    /// An Atom `entry` in a `feed` declaring the Atom, PFIF and gmcn namespaces; a
+    /// `pfif:person` or `pfif:note` in a `pfif:pfif`; a whole document as it is.
+    fn standalone(&self, raw: &[u8], _source: Option<&str>) -> Vec<u8> {
+        let head = String::from_utf8_lossy(&raw[..raw.len().min(256)]);
+        let head = head.trim_start();
+        let (open, close) = if head.starts_with("<entry") {
+            (
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"{ATOM_NS}\" xmlns:pfif=\"{PFIF_NS}\" xmlns:gmcn=\"{GMCN_NS}\">\n"
+                ),
+                "\n</feed>\n",
+            )
+        } else if head.starts_with("<pfif:person") || head.starts_with("<pfif:note") {
+            (
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"{PFIF_NS}\" xmlns:gmcn=\"{GMCN_NS}\">\n"
+                ),
+                "\n</pfif:pfif>\n",
+            )
+        } else {
+            return raw.to_vec();
+        };
+        let mut out = open.into_bytes();
+        out.extend_from_slice(raw);
+        out.extend_from_slice(close.as_bytes());
+        out
+    }
+
     fn writer(&self, ctx: &WriteContext) -> Box<dyn Writer> {
         Box::new(PfifWriter::new(ctx.clone()))
     }

@@ -127,4 +127,30 @@ impl Format for XmlFormat {
     fn writer(&self, ctx: &WriteContext) -> Box<dyn Writer> {
         Box::new(XmlWriter::new(ctx.clone()))
     }
+
+    /// A report element in a `ch:ClearinghouseExchange` declaring the usual prefixes, with a
+    /// header naming `source` as the sender (a sender decides the records' source and whether
+    /// it may send unclaimed-person reports); a whole document as it is.
+    fn standalone(&self, raw: &[u8], source: Option<&str>) -> Vec<u8> {
+        if crate::format::is_document(raw, "ch:ClearinghouseExchange") {
+            return raw.to_vec();
+        }
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ch:ClearinghouseExchange xmlns:ch=\"{CH_NS}\" xmlns:nc=\"{NC_NS}\" xmlns:j=\"{J_NS}\" xmlns:iso_3166=\"{ISO_NS}\" xmlns:structures=\"{STRUCTURES_NS}\">\n"
+        )
+        .into_bytes();
+        if let Some(s) = source.filter(|s| !s.is_empty()) {
+            let esc = quick_xml::escape::escape(s);
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            out.extend_from_slice(
+                format!(
+                    "<ch:ExchangeHeader><ch:SenderIdentification>{esc}</ch:SenderIdentification><ch:ExchangeDateTime>{now}</ch:ExchangeDateTime></ch:ExchangeHeader>\n"
+                )
+                .as_bytes(),
+            );
+        }
+        out.extend_from_slice(raw);
+        out.extend_from_slice(b"\n</ch:ClearinghouseExchange>\n");
+        out
+    }
 }

@@ -27,13 +27,16 @@ use rustybuzz::ttf_parser;
 
 use crate::PosterError;
 
+/// Faces in order of preference, per (script, bold).
+type PreferenceCache = HashMap<(&'static str, bool), Arc<Vec<usize>>>;
+
 /// The font faces available for drawing posters.
 pub struct FontBook {
     db: fontdb::Database,
     faces: Vec<FaceEntry>,
     dirs: Vec<PathBuf>,
     loaded: Mutex<HashMap<usize, Arc<LoadedFace>>>,
-    preference: Mutex<HashMap<(&'static str, bool), Arc<Vec<usize>>>>,
+    preference: Mutex<PreferenceCache>,
 }
 
 impl std::fmt::Debug for FontBook {
@@ -122,7 +125,11 @@ pub(crate) fn char_script(c: char) -> &'static str {
 fn script_families(script: &str) -> &'static [&'static str] {
     match script {
         "Latn" | "Grek" | "Cyrl" | "Zyyy" => &["Noto Sans"],
-        "Arab" => &["Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans Arabic UI"],
+        "Arab" => &[
+            "Noto Sans Arabic",
+            "Noto Naskh Arabic",
+            "Noto Sans Arabic UI",
+        ],
         "Hebr" => &["Noto Sans Hebrew"],
         "Deva" => &["Noto Sans Devanagari", "Noto Sans Devanagari UI"],
         "Beng" => &["Noto Sans Bengali"],
@@ -136,7 +143,12 @@ fn script_families(script: &str) -> &'static [&'static str] {
         "Armn" => &["Noto Sans Armenian"],
         "Geor" => &["Noto Sans Georgian"],
         "Ethi" => &["Noto Sans Ethiopic"],
-        "Hani" => &["Noto Sans CJK SC", "Noto Sans SC", "Noto Sans CJK TC", "Noto Sans TC"],
+        "Hani" => &[
+            "Noto Sans CJK SC",
+            "Noto Sans SC",
+            "Noto Sans CJK TC",
+            "Noto Sans TC",
+        ],
         "Hira" | "Kana" => &["Noto Sans CJK JP", "Noto Sans JP"],
         "Hang" => &["Noto Sans CJK KR", "Noto Sans KR"],
         _ => &[],
@@ -212,7 +224,7 @@ impl FontBook {
                     fontdb::Source::File(p) => p.clone(),
                     _ => PathBuf::new(),
                 };
-                let coverage = db.with_face_data(info.id, |data, index| coverage(data, index))??;
+                let coverage = db.with_face_data(info.id, coverage)??;
                 let families: Vec<String> = info.families.iter().map(|(f, _)| f.clone()).collect();
                 Some(FaceEntry {
                     id: info.id,
@@ -269,7 +281,8 @@ impl FontBook {
     /// The family that would draw `text` as one run, if one face covers all of it.
     pub fn family_for(&self, text: &str, bold: bool) -> Option<&str> {
         let script = dominant_script(text);
-        self.pick(script, bold, text).map(|i| self.faces[i].family.as_str())
+        self.pick(script, bold, text)
+            .map(|i| self.faces[i].family.as_str())
     }
 
     /// The scripts (ISO 15924) of the characters of `text` no face has a glyph for.
@@ -427,15 +440,28 @@ fn coverage(data: &[u8], index: u32) -> Option<Vec<(u32, u32)>> {
     let face = ttf_parser::Face::parse(data, index).ok()?;
     let cmap = face.tables().cmap?;
     let mut cps: Vec<u32> = Vec::new();
-    for sub in cmap.subtables {
-        if !sub.is_unicode() {
-            continue;
+    let unicode: Vec<_> = cmap
+        .subtables
+        .into_iter()
+        .filter(|s| s.is_unicode())
+        .collect();
+    // A format 12 table holds the whole map (format 4 is then its BMP subset), and maps
+    // ranges to consecutive glyphs, so its code points need no glyph check; format 4
+    // segments may hold holes mapped to glyph 0, so its code points are checked.
+    let full = unicode
+        .iter()
+        .any(|s| matches!(s.format, ttf_parser::cmap::Format::SegmentedCoverage(_)));
+    for sub in unicode {
+        match sub.format {
+            ttf_parser::cmap::Format::SegmentedCoverage(_) => sub.codepoints(|cp| cps.push(cp)),
+            ttf_parser::cmap::Format::UnicodeVariationSequences(_) => {}
+            _ if full => {}
+            _ => sub.codepoints(|cp| {
+                if sub.glyph_index(cp).is_some_and(|g| g.0 != 0) {
+                    cps.push(cp);
+                }
+            }),
         }
-        sub.codepoints(|cp| {
-            if sub.glyph_index(cp).is_some_and(|g| g.0 != 0) {
-                cps.push(cp);
-            }
-        });
     }
     cps.sort_unstable();
     cps.dedup();

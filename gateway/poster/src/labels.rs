@@ -46,6 +46,8 @@ pub struct Labels {
     pub missing_since: &'static str,
     pub description: &'static str,
     pub contact: &'static str,
+    /// The whole sentence when the record names no agency or phone to contact.
+    pub contact_police: &'static str,
     pub case_number: &'static str,
     pub nic: &'static str,
     /// The banner of a poster that is no longer active; `{what}` is one of the status phrases.
@@ -111,6 +113,9 @@ impl Labels {
             Status::Active | Status::Expired => return None,
         };
         let what = match date {
+            // In right-to-left text an ISO date is isolated (LRI … PDI), or the bidi
+            // algorithm shows `2026-02-01` as `01-02-2026`.
+            Some(d) if self.rtl => with_date.replace("{date}", &format!("\u{2066}{d}\u{2069}")),
             Some(d) => with_date.replace("{date}", d),
             None => without.to_string(),
         };
@@ -164,12 +169,19 @@ pub static EN: Labels = Labels {
     missing_since: "Missing since",
     description: "Description",
     contact: "If you have information, contact",
+    contact_police: "If you have information, contact the police",
     case_number: "Case number",
     nic: "NIC",
     banner: "NOT ACTIVE — {what}: do not distribute",
-    located: ("this person was located on {date}", "this person was located"),
+    located: (
+        "this person was located on {date}",
+        "this person was located",
+    ),
     cleared: ("this case was closed on {date}", "this case was closed"),
-    cancelled: ("this report was withdrawn on {date}", "this report was withdrawn"),
+    cancelled: (
+        "this report was withdrawn on {date}",
+        "this report was withdrawn",
+    ),
     identified: (
         "this person was identified on {date}",
         "this person was identified",
@@ -197,7 +209,11 @@ pub static ES: Labels = Labels {
     lang: "es",
     rtl: false,
     missing: ["DESAPARECIDO", "DESAPARECIDA", "PERSONA DESAPARECIDA"],
-    missing_child: ["NIÑO DESAPARECIDO", "NIÑA DESAPARECIDA", "MENOR DESAPARECIDO"],
+    missing_child: [
+        "NIÑO DESAPARECIDO",
+        "NIÑA DESAPARECIDA",
+        "MENOR DESAPARECIDO",
+    ],
     name: "Nombre",
     aliases: "Otros nombres",
     date_of_birth: "Fecha de nacimiento",
@@ -213,6 +229,7 @@ pub static ES: Labels = Labels {
     missing_since: "Fecha de desaparición",
     description: "Descripción",
     contact: "Si tiene información, comuníquese con",
+    contact_police: "Si tiene información, comuníquese con la policía",
     case_number: "Número de caso",
     nic: "NIC",
     banner: "NO VIGENTE — {what}: no distribuir",
@@ -280,6 +297,7 @@ pub static FR: Labels = Labels {
     missing_since: "Date de disparition",
     description: "Description",
     contact: "Si vous avez des informations, contactez",
+    contact_police: "Si vous avez des informations, contactez la police",
     case_number: "Numéro de dossier",
     nic: "NIC",
     banner: "AVIS DE RECHERCHE LEVÉ — {what}\u{a0}: ne pas diffuser",
@@ -351,6 +369,7 @@ pub static PT: Labels = Labels {
     missing_since: "Data do desaparecimento",
     description: "Descrição",
     contact: "Se tiver informações, entre em contato com",
+    contact_police: "Se tiver informações, entre em contato com a polícia",
     case_number: "Número do caso",
     nic: "NIC",
     banner: "ALERTA ENCERRADO — {what}: não divulgar",
@@ -358,7 +377,10 @@ pub static PT: Labels = Labels {
         "esta pessoa foi localizada em {date}",
         "esta pessoa foi localizada",
     ),
-    cleared: ("este caso foi encerrado em {date}", "este caso foi encerrado"),
+    cleared: (
+        "este caso foi encerrado em {date}",
+        "este caso foi encerrado",
+    ),
     cancelled: (
         "este registro foi cancelado em {date}",
         "este registro foi cancelado",
@@ -418,6 +440,7 @@ pub static DE: Labels = Labels {
     missing_since: "Vermisst seit",
     description: "Beschreibung",
     contact: "Wenn Sie Hinweise haben, wenden Sie sich an",
+    contact_police: "Wenn Sie Hinweise haben, wenden Sie sich an die Polizei",
     case_number: "Aktenzeichen",
     nic: "NIC",
     banner: "NICHT MEHR AKTUELL — {what}: nicht weiterverbreiten",
@@ -488,6 +511,7 @@ pub static RU: Labels = Labels {
     missing_since: "Дата исчезновения",
     description: "Описание",
     contact: "Если у вас есть информация, обращайтесь",
+    contact_police: "Если у вас есть информация, обращайтесь в полицию",
     case_number: "Номер дела",
     nic: "NIC",
     banner: "НЕАКТУАЛЬНО — {what}: не распространять",
@@ -546,6 +570,7 @@ pub static UK: Labels = Labels {
     missing_since: "Дата зникнення",
     description: "Опис",
     contact: "Якщо у вас є інформація, звертайтеся",
+    contact_police: "Якщо у вас є інформація, звертайтеся до поліції",
     case_number: "Номер справи",
     nic: "NIC",
     banner: "НЕАКТУАЛЬНО — {what}: не поширювати",
@@ -604,6 +629,7 @@ pub static ZH: Labels = Labels {
     missing_since: "失踪日期",
     description: "描述",
     contact: "如有线索，请联系",
+    contact_police: "如有线索，请联系当地警方",
     case_number: "案件编号",
     nic: "NIC 编号",
     banner: "已失效——{what}：请勿传播",
@@ -662,6 +688,7 @@ pub static HI: Labels = Labels {
     missing_since: "लापता होने की तिथि",
     description: "विवरण",
     contact: "यदि आपके पास कोई जानकारी है, तो संपर्क करें",
+    contact_police: "यदि आपके पास कोई जानकारी है, तो पुलिस से संपर्क करें",
     case_number: "मामला संख्या",
     nic: "NIC संख्या",
     banner: "सक्रिय नहीं — {what}: कृपया वितरित न करें",
@@ -673,10 +700,7 @@ pub static HI: Labels = Labels {
         "यह मामला {date} को बंद कर दिया गया",
         "यह मामला बंद कर दिया गया",
     ),
-    cancelled: (
-        "यह रिपोर्ट {date} को वापस ले ली गई",
-        "यह रिपोर्ट वापस ले ली गई",
-    ),
+    cancelled: ("यह रिपोर्ट {date} को वापस ले ली गई", "यह रिपोर्ट वापस ले ली गई"),
     identified: (
         "इस व्यक्ति की पहचान {date} को हो गई",
         "इस व्यक्ति की पहचान हो गई",
@@ -732,6 +756,7 @@ pub static AR: Labels = Labels {
     missing_since: "تاريخ الاختفاء",
     description: "الوصف",
     contact: "إذا كانت لديك معلومات، يُرجى التواصل مع",
+    contact_police: "إذا كانت لديك معلومات، يُرجى التواصل مع الشرطة",
     case_number: "رقم القضية",
     nic: "رقم NIC",
     banner: "لم يعد سارياً — {what}: يُرجى عدم النشر",
@@ -820,6 +845,7 @@ mod tests {
                 l.missing_since,
                 l.description,
                 l.contact,
+                l.contact_police,
                 l.case_number,
                 l.nic,
             ];
@@ -840,7 +866,8 @@ mod tests {
     #[test]
     fn banners_read_whole() {
         assert_eq!(
-            EN.banner_text(Status::Located, Some("2025-02-01")).as_deref(),
+            EN.banner_text(Status::Located, Some("2025-02-01"))
+                .as_deref(),
             Some("NOT ACTIVE — this person was located on 2025-02-01: do not distribute")
         );
         assert_eq!(
@@ -851,5 +878,8 @@ mod tests {
         assert_eq!(ES.heading(true, Some(Sex::Female)), "NIÑA DESAPARECIDA");
         assert_eq!(ES.heading(false, None), "PERSONA DESAPARECIDA");
         assert_eq!(RU.eye_value(EyeColor::Brown), "карие");
+        // Dates in right-to-left text are isolated so they read left to right.
+        let ar = AR.banner_text(Status::Located, Some("2026-02-01")).unwrap();
+        assert!(ar.contains("\u{2066}2026-02-01\u{2069}"), "{ar}");
     }
 }

@@ -117,7 +117,8 @@ pub struct Poster {
     /// Public free texts only (see the crate documentation).
     pub description: Vec<Localized>,
     pub contact: Contact,
-    /// "If you have information, contact" in every poster language.
+    /// "If you have information, contact" in every poster language; "... contact the police"
+    /// when the record names no agency or phone.
     pub contact_labels: Vec<Localized>,
     pub labels: SectionLabels,
     /// Present when the case is not active: the poster must not be mistaken for a live one.
@@ -136,9 +137,7 @@ impl Poster {
                 kind: record.kind,
             });
         }
-        let past_expiry = record
-            .expiry_date
-            .is_some_and(|e| e.date_naive() <= today);
+        let past_expiry = record.expiry_date.is_some_and(|e| e.date_naive() <= today);
         if record.status == Status::Expired || past_expiry {
             return Err(PosterError::Expired { record: record_id });
         }
@@ -198,7 +197,12 @@ impl Poster {
         }
         if let Some(a) = age_then {
             let t = age_text(a);
-            fact("age_at_disappearance", &|l| l.age_at_disappearance, t.clone(), t);
+            fact(
+                "age_at_disappearance",
+                &|l| l.age_at_disappearance,
+                t.clone(),
+                t,
+            );
         }
         let en = labels::english();
         if let Some(s) = record.sex {
@@ -239,6 +243,7 @@ impl Poster {
         }
 
         let status = banner(record, &tables);
+        let contact = contact(record);
 
         Ok(Poster {
             record_id,
@@ -260,8 +265,15 @@ impl Poster {
                 }),
             facts,
             description: public_texts(record),
-            contact: contact(record),
-            contact_labels: localize(&|l| l.contact),
+            contact_labels: if contact.agency_name.is_none()
+                && contact.ori.is_none()
+                && contact.phone.is_none()
+            {
+                localize(&|l| l.contact_police)
+            } else {
+                localize(&|l| l.contact)
+            },
+            contact,
             labels: SectionLabels {
                 name: localize(&|l| l.name),
                 aliases: localize(&|l| l.aliases),
@@ -283,17 +295,11 @@ impl Poster {
 pub(crate) fn normalize_lang(tag: &str) -> Option<String> {
     let mut parts = tag.trim().split(['-', '_']);
     let primary = parts.next()?.to_ascii_lowercase();
-    if primary.is_empty() || primary == "und" || !primary.bytes().all(|b| b.is_ascii_alphabetic())
-    {
+    if primary.is_empty() || primary == "und" || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     if primary == "zh"
-        && parts.any(|p| {
-            matches!(
-                p.to_ascii_lowercase().as_str(),
-                "hant" | "tw" | "hk" | "mo"
-            )
-        })
+        && parts.any(|p| matches!(p.to_ascii_lowercase().as_str(), "hant" | "tw" | "hk" | "mo"))
     {
         return Some("zh-Hant".to_string());
     }
@@ -347,17 +353,13 @@ fn name_script(n: &Name) -> String {
 /// (poster languages, untranslated languages).
 fn poster_languages(record: &Record) -> (Vec<String>, Vec<String>) {
     let mut stated: Vec<String> = Vec::new();
-    let stated_langs = record
-        .names
-        .iter()
-        .filter_map(|n| n.lang.as_deref())
-        .chain(
-            record
-                .texts
-                .iter()
-                .filter(|t| is_public(t.kind))
-                .filter_map(|t| t.lang.as_deref()),
-        );
+    let stated_langs = record.names.iter().filter_map(|n| n.lang.as_deref()).chain(
+        record
+            .texts
+            .iter()
+            .filter(|t| is_public(t.kind))
+            .filter_map(|t| t.lang.as_deref()),
+    );
     for l in stated_langs.filter_map(normalize_lang) {
         if !stated.contains(&l) {
             stated.push(l);
@@ -672,12 +674,15 @@ fn mark_text(m: &Mark) -> String {
 /// Street and postal code are left out: a poster names a place, not an address.
 fn place_text(p: &Place) -> Option<String> {
     let country = p.country_code().map(str::to_string);
-    let region = p.region.as_deref().map(|r| match (&country, r.split_once('-')) {
-        (Some(c), Some((rc, rest))) if rc.eq_ignore_ascii_case(c) && !rest.is_empty() => {
-            rest.to_string()
-        }
-        _ => r.to_string(),
-    });
+    let region = p
+        .region
+        .as_deref()
+        .map(|r| match (&country, r.split_once('-')) {
+            (Some(c), Some((rc, rest))) if rc.eq_ignore_ascii_case(c) && !rest.is_empty() => {
+                rest.to_string()
+            }
+            _ => r.to_string(),
+        });
     let parts: Vec<String> = [p.name.clone(), p.city.clone(), region, country]
         .into_iter()
         .flatten()

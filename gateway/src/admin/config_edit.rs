@@ -131,7 +131,7 @@ fn field_problem(field: &str, message: String) -> Value {
 fn edit_error(e: EditError) -> ApiError {
     let message = e.to_string();
     match e {
-        EditError::NoSuchJob(_) => ApiError::not_found(message),
+        EditError::NoSuchJob(_) | EditError::NoSuchLayout(_) => ApiError::not_found(message),
         EditError::Exists(_) => ApiError::new(StatusCode::CONFLICT, "exists", message),
         EditError::IdChange { .. } => {
             let mut a = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "id_change", &message);
@@ -151,6 +151,7 @@ fn edit_error(e: EditError) -> ApiError {
         EditError::Parse(_)
         | EditError::NotRoundTrip
         | EditError::JobsNotTables
+        | EditError::LayoutsNotTables
         | EditError::Duplicate(_) => ApiError::new(StatusCode::CONFLICT, "not_editable", message),
     }
 }
@@ -355,7 +356,58 @@ pub async fn job_show(
     let mut v = job_json(job, true);
     v["digest"] = json!(file.digest);
     v["version"] = json!(version);
+    // the fixed-width layout it reads, when it is one of this file's [[layouts]] (editable
+    // here), or of a layout file (shown, edited in that file)
+    if let Some(format) = job.fields.get("format").and_then(Value::as_str) {
+        let here = edit::layouts(&file.text)
+            .ok()
+            .and_then(|ls| ls.into_iter().find(|l| l.name.as_deref() == Some(format)));
+        if let Some(l) = here {
+            v["layout"] = l.fields;
+            v["layout_editable"] = json!(true);
+        } else if let Some(spec) = ops.config().all_layouts().find(|l| l.name == format) {
+            v["layout"] = serde_json::to_value(spec).unwrap_or(Value::Null);
+            v["layout_editable"] = json!(false);
+        }
+    }
     Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayoutBody {
+    columns: Vec<Map<String, Value>>,
+    base_digest: String,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// `PUT /v1/config/layouts/{name}` with `{"columns": [...], "base_digest": "...", "comment"?:
+/// "..."}`: the columns of a `[[layouts]]` table of the file replaced, through the same check,
+/// history and reload as a job's change (problems name `columns[3].start`).
+pub async fn layout_replace(
+    State(ops): Ops,
+    UrlPath(name): UrlPath<String>,
+    Extension(caller): Extension<Caller>,
+    text: String,
+) -> Response {
+    let target = format!("configuration layout {name}");
+    let run = async {
+        let b: LayoutBody = body(&text)?;
+        let change = Change {
+            target: target.clone(),
+            what: format!("replace the columns of layout {name}"),
+            base_digest: Some(b.base_digest),
+            comment: comment_or(b.comment, format!("layout {name} columns changed")),
+            extra: Map::from_iter([("layout".to_string(), json!(name))]),
+        };
+        let columns = b.columns;
+        apply(&ops, &caller, change, |t| {
+            edit::replace_layout_columns(t, &name, &columns).map_err(edit_error)
+        })
+        .await
+    };
+    run.await.unwrap_or_else(|e| refused(e, &target))
 }
 
 // === changing ===
@@ -380,15 +432,20 @@ pub struct DeleteQuery {
 }
 
 /// Where a problem is in the edited job: `(in the job, field)`.
-fn field_of(p: &Problem, text: &str, index: Option<usize>) -> (bool, Option<String>) {
+fn field_of(
+    p: &Problem,
+    text: &str,
+    section: &str,
+    index: Option<usize>,
+) -> (bool, Option<String>) {
     let Some(i) = index else {
         return (false, None);
     };
     let at_pos = || match (p.line, p.column) {
-        (Some(l), Some(c)) => edit::field_at(text, i, l, c),
+        (Some(l), Some(c)) => edit::field_at_in(text, section, i, l, c),
         _ => None,
     };
-    let job = format!("jobs[{i}]");
+    let job = format!("{section}[{i}]");
     if let Some(rest) = p.path.strip_prefix(&job)
         && (rest.is_empty() || rest.starts_with('.'))
     {
@@ -406,12 +463,12 @@ fn field_of(p: &Problem, text: &str, index: Option<usize>) -> (bool, Option<Stri
     (false, None)
 }
 
-fn problems_json(problems: &[Problem], text: &str, index: Option<usize>) -> Value {
+fn problems_json(problems: &[Problem], text: &str, section: &str, index: Option<usize>) -> Value {
     Value::Array(
         problems
             .iter()
             .map(|p| {
-                let (in_job, field) = field_of(p, text, index);
+                let (in_job, field) = field_of(p, text, section, index);
                 json!({
                     "severity": p.severity,
                     "field": field,
@@ -584,7 +641,12 @@ async fn apply(
                 report.errors()
             ),
         );
-        e.problems = Some(problems_json(&report.problems, &edited.text, edited.index));
+        e.problems = Some(problems_json(
+            &report.problems,
+            &edited.text,
+            edited.section,
+            edited.index,
+        ));
         let first = report
             .problems
             .iter()
@@ -682,7 +744,12 @@ async fn apply(
                         .unwrap_or_default()
                 ),
             );
-            e.problems = Some(problems_json(&r.problems, &edited.text, edited.index));
+            e.problems = Some(problems_json(
+                &r.problems,
+                &edited.text,
+                edited.section,
+                edited.index,
+            ));
             Err(e)
         }
     }
@@ -833,11 +900,14 @@ pub async fn history(
     let before = q.before;
     let versions = store_call(&ops, move |s| s.config_versions(before, limit)).await?;
     let (digest, version) = match ops.config_path() {
-        Some(p) => {
-            let f = read_file(p).await?;
-            let (v, _) = file_version(&ops, &f.digest).await?;
-            (Some(f.digest), v)
-        }
+        Some(p) => match read_file(p).await {
+            Ok(f) => {
+                let (v, _) = file_version(&ops, &f.digest).await?;
+                (Some(f.digest), v)
+            }
+            // the history is still worth showing
+            Err(_) => (None, None),
+        },
         None => (None, None),
     };
     Ok(Json(json!({
@@ -893,6 +963,7 @@ pub async fn rollback(
         };
         let resp = apply(&ops, &caller, change, move |_| {
             Ok(Edited {
+                section: "jobs",
                 text: old.text,
                 index: None,
                 changed: Vec::new(),

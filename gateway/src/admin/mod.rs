@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod config_edit;
 pub mod matches;
 pub mod metrics;
 pub mod partners;

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use homeward_store::{AuditDraft, AuditOutcome};
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -137,6 +137,30 @@ pub fn api_router(ops: Arc<Operations>) -> Router {
         .route("/v1/records/sharing", get(routes::record_sharing))
         .route("/v1/reload", post(routes::reload))
         .route("/v1/config/check", post(routes::config_check))
+        .route("/v1/cron/preview", get(super::config_edit::cron_preview))
+        .route(
+            "/v1/config/jobs",
+            get(super::config_edit::jobs_list).post(super::config_edit::job_create),
+        )
+        .route(
+            "/v1/config/jobs/{id}",
+            get(super::config_edit::job_show)
+                .put(super::config_edit::job_replace)
+                .delete(super::config_edit::job_delete),
+        )
+        .route(
+            "/v1/config/layouts/{name}",
+            put(super::config_edit::layout_replace),
+        )
+        .route("/v1/config/history", get(super::config_edit::history))
+        .route(
+            "/v1/config/history/{n}",
+            get(super::config_edit::history_version),
+        )
+        .route(
+            "/v1/config/rollback/{n}",
+            post(super::config_edit::rollback),
+        )
         .route("/v1/audit", get(routes::audit))
         .fallback(routes::fallback)
         .layer(middleware::from_fn_with_state(ops.clone(), guard))

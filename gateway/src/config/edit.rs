@@ -43,6 +43,98 @@ pub enum EditError {
     MissingId,
     #[error("`{field}`: {why}")]
     Value { field: String, why: String },
+    #[error(
+        "no layout `{0}` among the [[layouts]] of the configuration file (a layout of `layout_files` is edited in its own file)"
+    )]
+    NoSuchLayout(String),
+    #[error("`layouts` is not written as [[layouts]] tables; edit it by hand")]
+    LayoutsNotTables,
+}
+
+/// One `[[layouts]]` table as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutTable {
+    pub index: usize,
+    pub name: Option<String>,
+    /// Its keys and values as JSON (`columns` an array of objects).
+    pub fields: Json,
+}
+
+fn layouts_of(doc: &DocumentMut) -> Result<Option<&ArrayOfTables>, EditError> {
+    match doc.get("layouts") {
+        None => Ok(None),
+        Some(Item::ArrayOfTables(a)) => Ok(Some(a)),
+        Some(_) => Err(EditError::LayoutsNotTables),
+    }
+}
+
+/// Every `[[layouts]]` table of `text`, in order.
+pub fn layouts(text: &str) -> Result<Vec<LayoutTable>, EditError> {
+    let doc = parse(text)?;
+    let Some(ls) = layouts_of(&doc)? else {
+        return Ok(Vec::new());
+    };
+    Ok(ls
+        .iter()
+        .enumerate()
+        .map(|(index, t)| LayoutTable {
+            index,
+            name: t.get("name").and_then(Item::as_str).map(str::to_string),
+            fields: table_json(t),
+        })
+        .collect())
+}
+
+/// Replaces the columns of layout `name` (a `[[layouts]]` table of the file): each column an
+/// object as written in TOML (`{"name", "start", "length", "field", "codes"?, ...}`), written
+/// as `[[layouts.columns]]` tables; a column that stays the same keeps its formatting.
+pub fn replace_layout_columns(
+    text: &str,
+    name: &str,
+    columns: &[Map<String, Json>],
+) -> Result<Edited, EditError> {
+    let mut doc = parse(text)?;
+    let ls = match doc.get_mut("layouts") {
+        Some(Item::ArrayOfTables(a)) => a,
+        Some(_) => return Err(EditError::LayoutsNotTables),
+        None => return Err(EditError::NoSuchLayout(name.to_string())),
+    };
+    let found: Vec<usize> = ls
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.get("name").and_then(Item::as_str) == Some(name))
+        .map(|(i, _)| i)
+        .collect();
+    let index = match found.as_slice() {
+        [i] => *i,
+        [] => return Err(EditError::NoSuchLayout(name.to_string())),
+        _ => return Err(EditError::Duplicate(name.to_string())),
+    };
+    let table = ls
+        .get_mut(index)
+        .ok_or_else(|| EditError::NoSuchLayout(name.to_string()))?;
+    let mut changed = Vec::new();
+    let old: Vec<Table> = match table.get("columns") {
+        Some(Item::ArrayOfTables(a)) => a.iter().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let mut new = ArrayOfTables::new();
+    for (i, col) in columns.iter().enumerate() {
+        let path = format!("columns[{i}]");
+        let mut t = old.get(i).cloned().unwrap_or_default();
+        merge_table(&mut t, col, &path, &mut changed, false)?;
+        new.push(t);
+    }
+    if columns.len() < old.len() {
+        changed.push(format!("columns[{}..]", columns.len()));
+    }
+    table.insert("columns", Item::ArrayOfTables(new));
+    Ok(Edited {
+        section: "layouts",
+        text: doc.to_string(),
+        index: Some(index),
+        changed,
+    })
 }
 
 /// One `[[jobs]]` table as written.
@@ -62,6 +154,8 @@ pub struct JobTable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edited {
     pub text: String,
+    /// The array of tables the edited table is in (`jobs`, `layouts`).
+    pub section: &'static str,
     /// The edited job's place among the `[[jobs]]` of the new text (`None` when deleted).
     pub index: Option<usize>,
     /// The keys that changed (`schedule`, `retry.max_attempts`), in order.
@@ -202,6 +296,7 @@ pub fn replace_job(text: &str, id: &str, fields: &Map<String, Json>) -> Result<E
     fields.remove("id");
     merge_table(table, &fields, "", &mut changed, true)?;
     Ok(Edited {
+        section: "jobs",
         text: doc.to_string(),
         index: Some(index),
         changed,
@@ -228,6 +323,7 @@ pub fn add_job(text: &str, fields: &Map<String, Json>) -> Result<Edited, EditErr
     jobs.push(table);
     let index = jobs.len() - 1;
     Ok(Edited {
+        section: "jobs",
         text: doc.to_string(),
         index: Some(index),
         changed,
@@ -244,6 +340,7 @@ pub fn remove_job(text: &str, id: &str) -> Result<Edited, EditError> {
         doc.remove("jobs");
     }
     Ok(Edited {
+        section: "jobs",
         text: doc.to_string(),
         index: None,
         changed: vec!["(job removed)".into()],
@@ -476,6 +573,17 @@ fn same(a: &Json, b: &Json) -> bool {
 /// located only at `jobs[i]` (an unknown key, a value of the wrong type) is. `None` when the
 /// position is not in that job.
 pub fn field_at(text: &str, index: usize, line: usize, column: usize) -> Option<String> {
+    field_at_in(text, "jobs", index, line, column)
+}
+
+/// [`field_at`] in another array of tables (`layouts`).
+pub fn field_at_in(
+    text: &str,
+    section: &str,
+    index: usize,
+    line: usize,
+    column: usize,
+) -> Option<String> {
     let start = text
         .split_inclusive('\n')
         .take(line.checked_sub(1)?)
@@ -489,7 +597,7 @@ pub fn field_at(text: &str, index: usize, line: usize, column: usize) -> Option<
             .map(|(i, _)| i)
             .unwrap_or(rest.len());
     let doc = toml_edit::Document::parse(text).ok()?;
-    let table = doc.get("jobs")?.as_array_of_tables()?.get(index)?;
+    let table = doc.get(section)?.as_array_of_tables()?.get(index)?;
     if table.span().is_some_and(|s| s.contains(&offset)) {
         return Some(String::new());
     }

@@ -36,6 +36,8 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Homeward " (f.gateway) }
                 link rel="stylesheet" href="/console/assets/console.css";
+                // no favicon request: the admin API would refuse it (401) and audit it
+                link rel="icon" href="data:,";
                 script src="/console/assets/console.js" defer {}
             }
             body {
@@ -104,6 +106,8 @@ pub fn bare(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Homeward" }
                 link rel="stylesheet" href="/console/assets/console.css";
+                // no favicon request: the admin API would refuse it (401) and audit it
+                link rel="icon" href="data:,";
             }
             body class="bare" {
                 main id="main" {

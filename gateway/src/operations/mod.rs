@@ -10,7 +10,9 @@
 //! problems are answered) and the running configuration stays. Settings that need a restart
 //! (the store, the admin listener) refuse the reload too, saying so. Otherwise the formats
 //! (layouts), the admin tokens, the jobs and — through the reload hooks — the partner registry
-//! are replaced; jobs in progress finish first.
+//! are replaced; jobs in progress finish first. Edits of the file through the admin API
+//! (`admin/config_edit.rs`) hold the same lock ([`Operations::lock_config`]) from reading the
+//! file to the reload that applies them, so edits go one at a time and never race a reload.
 
 pub mod link;
 

@@ -240,9 +240,16 @@ fn read_again(
             received_at: now,
             may_send_unclaimed: None,
         };
+        // an element of a document (an XML report, a PFIF entry) in a document of its own,
+        // under the source it was filed under
+        let filed_under = item
+            .source
+            .clone()
+            .or_else(|| (!item.scope.is_empty()).then(|| item.scope.clone()));
+        let input = format.standalone(&item.raw, filed_under.as_deref());
         format
             .reader()
-            .read(Box::new(Cursor::new(item.raw.clone())), ctx)
+            .read(Box::new(Cursor::new(input)), ctx)
             .collect()
     };
     if items.is_empty() {

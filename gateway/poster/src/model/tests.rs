@@ -61,7 +61,12 @@ fn russian_record_is_written_in_russian_and_english() {
     assert_eq!(p.names[0].script, "Cyrl");
     assert_eq!(p.names[0].latin.as_deref(), Some("Evgeniya Zakharova"));
     assert!(!p.names[0].rtl);
-    let value = |k: &str| p.facts.iter().find(|f| f.key == k).map(|f| f.value.as_str());
+    let value = |k: &str| {
+        p.facts
+            .iter()
+            .find(|f| f.key == k)
+            .map(|f| f.value.as_str())
+    };
     assert_eq!(value("eyes"), Some("карие (brown)"));
     assert_eq!(value("hair"), Some("русые (sandy)"));
     assert_eq!(value("sex"), Some("женский (female)"));
@@ -253,11 +258,7 @@ fn only_missing_records_that_have_not_expired() {
     assert!(matches!(err, PosterError::Expired { .. }));
     assert!(err.to_string().contains("gmcn-ru.example.org/p.4411"));
     let mut due = russian();
-    due.expiry_date = Some(
-        "2026-12-01T00:00:00Z"
-            .parse::<DateTime<Utc>>()
-            .unwrap(),
-    );
+    due.expiry_date = Some("2026-12-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap());
     assert!(matches!(
         Poster::from_record(&due, today()),
         Err(PosterError::Expired { .. })
@@ -313,7 +314,10 @@ fn confidential_data_never_reaches_the_poster() {
         assert!(!json.contains(secret), "{secret} is on the poster: {json}");
     }
     let texts: Vec<&str> = p.description.iter().map(|d| d.text.as_str()).collect();
-    assert_eq!(texts, ["Wearing a green raincoat", "Left the station on foot"]);
+    assert_eq!(
+        texts,
+        ["Wearing a green raincoat", "Left the station on foot"]
+    );
     assert_eq!(p.description[0].lang, "und");
     // A remark's language is not a poster language either.
     assert_eq!(p.languages, ["ru", "en"]);
@@ -359,7 +363,11 @@ fn languages_from_texts_scripts_and_untranslated() {
 
     // Stated languages in order of appearance, English moved last.
     let mut r = Record::new(Kind::Missing, "S", "multi");
-    for (text, lang) in [("Ana Souza", "en"), ("Ана Соуза", "ru"), ("Ana Souza", "pt-BR")] {
+    for (text, lang) in [
+        ("Ana Souza", "en"),
+        ("Ана Соуза", "ru"),
+        ("Ana Souza", "pt-BR"),
+    ] {
         r.names.push(Name {
             full: Some(text.into()),
             lang: Some(lang.into()),
@@ -439,7 +447,12 @@ fn facts_come_in_a_fixed_order_and_read_well() {
             "last_seen"
         ]
     );
-    let value = |k: &str| p.facts.iter().find(|f| f.key == k).map(|f| f.value.as_str());
+    let value = |k: &str| {
+        p.facts
+            .iter()
+            .find(|f| f.key == k)
+            .map(|f| f.value.as_str())
+    };
     assert_eq!(value("marks"), Some("Tattoo, left arm: ROSE\nScar, XYZQ"));
     assert_eq!(
         value("last_seen"),

@@ -98,36 +98,21 @@ pub fn render_pdf(
     let content = Content::new(poster, fonts);
     let mut engine = TextEngine::new(fonts);
 
-    let mut chosen: Option<(Vec<Row>, Vec<Row>, Vec<Vec<(usize, f32)>>)> = None;
-    for (i, scale) in SCALES.iter().copied().enumerate() {
-        let header = build_header(&content, &mut engine, scale, width)?;
-        let body = build_body(&content, &mut engine, scale, width)?;
-        let header_h: f32 = header.iter().map(|r| r.height).sum();
-        let avail = page_h - 2.0 * MARGIN - FOOTER - header_h;
-        let pages = paginate(&body, avail);
-        let last = i + 1 == SCALES.len();
-        if pages.len() <= 1 || last {
-            chosen = Some((header, body, pages));
-            break;
-        }
-    }
-    let Some((header, body, pages)) = chosen else {
-        return Err(PosterError::Pdf {
-            record: poster.record_id.clone(),
-            reason: "no layout was made".to_string(),
-        });
-    };
+    let Layout {
+        header,
+        body,
+        pages,
+    } = layout(&content, &mut engine, width, page_h)?;
     let missing = missing_scripts(&content, &body);
 
     let mut doc = Document::new();
     doc.set_metadata(metadata(poster, &content));
     let total = pages.len().max(1);
     for (pi, page_rows) in pages.iter().enumerate() {
-        let settings =
-            PageSettings::from_wh(page_w, page_h).ok_or_else(|| PosterError::Pdf {
-                record: poster.record_id.clone(),
-                reason: format!("bad page size {page_w} × {page_h}"),
-            })?;
+        let settings = PageSettings::from_wh(page_w, page_h).ok_or_else(|| PosterError::Pdf {
+            record: poster.record_id.clone(),
+            reason: format!("bad page size {page_w} × {page_h}"),
+        })?;
         let mut page = doc.start_page_with(settings);
         let mut surface = page.surface();
         let mut y = MARGIN;
@@ -179,6 +164,54 @@ pub fn render_pdf(
     })
 }
 
+/// Rows laid out at one size, and cut into pages.
+struct Layout {
+    header: Vec<Row>,
+    body: Vec<Row>,
+    /// Per page: (body row, y from the top of the body).
+    pages: Vec<Vec<(usize, f32)>>,
+}
+
+/// The largest step of [`SCALES`] at which the poster fits one page, else the smallest.
+fn layout(
+    content: &Content<'_>,
+    engine: &mut TextEngine<'_>,
+    width: f32,
+    page_h: f32,
+) -> Result<Layout, PosterError> {
+    let mut smallest = None;
+    for scale in SCALES {
+        let l = layout_at(content, engine, scale, width, page_h)?;
+        if l.pages.len() <= 1 {
+            return Ok(l);
+        }
+        smallest = Some(l);
+    }
+    smallest.ok_or_else(|| PosterError::Pdf {
+        record: content.poster.record_id.clone(),
+        reason: "no layout was made".to_string(),
+    })
+}
+
+fn layout_at(
+    content: &Content<'_>,
+    engine: &mut TextEngine<'_>,
+    scale: f32,
+    width: f32,
+    page_h: f32,
+) -> Result<Layout, PosterError> {
+    let header = build_header(content, engine, scale, width)?;
+    let body = build_body(content, engine, scale, width)?;
+    let header_h: f32 = header.iter().map(|r| r.height).sum();
+    let avail = page_h - 2.0 * MARGIN - FOOTER - header_h;
+    let pages = paginate(&body, avail);
+    Ok(Layout {
+        header,
+        body,
+        pages,
+    })
+}
+
 // === what is printed ===
 
 /// The poster reduced to what this machine can print.
@@ -218,10 +251,7 @@ impl<'p> Content<'p> {
                 dropped.push((lang.clone(), scripts));
             }
         }
-        let english_values = poster
-            .languages
-            .first()
-            .is_some_and(|f| !langs.contains(f));
+        let english_values = poster.languages.first().is_some_and(|f| !langs.contains(f));
         Content {
             poster,
             langs,
@@ -232,7 +262,9 @@ impl<'p> Content<'p> {
     }
 
     fn pick<'a>(&self, list: &'a [Localized]) -> Vec<&'a Localized> {
-        list.iter().filter(|l| self.langs.contains(&l.lang)).collect()
+        list.iter()
+            .filter(|l| self.langs.contains(&l.lang))
+            .collect()
     }
 
     fn joined(&self, list: &[Localized]) -> String {
@@ -486,11 +518,7 @@ fn build_header(
     b.group = Some(GroupStyle::Red);
     b.space(pad);
     for t in content.pick(&banner.texts) {
-        let style = Style::new(12.5 * s)
-            .bold()
-            .color(WHITE)
-            .center()
-            .dir(t.rtl);
+        let style = Style::new(12.5 * s).bold().color(WHITE).center().dir(t.rtl);
         b.text(&t.text, style, pad, width - 2.0 * pad)?;
         b.space(2.0 * s);
     }
@@ -533,7 +561,12 @@ fn build_body(
     let first = b.rows.len();
     let name_label = content.joined(&poster.labels.name);
     if !name_label.is_empty() {
-        b.text(&name_label, Style::new(9.5 * s).bold().color(GREY), col_x, col_w)?;
+        b.text(
+            &name_label,
+            Style::new(9.5 * s).bold().color(GREY),
+            col_x,
+            col_w,
+        )?;
     }
     let primary: Vec<&PosterName> = poster
         .names
@@ -561,12 +594,16 @@ fn build_body(
         b.text("—", Style::new(24.0 * s), col_x, col_w)?;
     }
     let names_h: f32 = b.rows[first..].iter().map(|r| r.height).sum();
-    let photo_items = photo_box(&mut b, poster, photo_w, photo_h, s)?;
+    let (photo_items, url_below) = photo_box(&mut b, poster, photo_w, photo_h, s)?;
     if let Some(row) = b.rows.get_mut(first) {
         row.items.extend(photo_items);
         row.reserve = photo_h;
     }
-    b.space((photo_h - names_h).max(0.0) + 14.0 * s);
+    b.space((photo_h - names_h).max(0.0) + 6.0 * s);
+    if let Some(url) = url_below {
+        b.text(&url, Style::new(6.5 * s).color(GREY), 0.0, width)?;
+    }
+    b.space(8.0 * s);
 
     // Facts, two columns.
     let label_w = 0.47 * width;
@@ -698,14 +735,15 @@ fn name_rows(
     Ok(())
 }
 
-/// The framed photo box: the gateway never fetches images, so it names the photo.
+/// The framed photo box: the gateway never fetches images, so it names the photo. Returns
+/// the box and, when the URL does not fit in it, the text to print below the block instead.
 fn photo_box(
     b: &mut Rows<'_, '_>,
     poster: &Poster,
     w: f32,
     h: f32,
     s: f32,
-) -> Result<Vec<Item>, PosterError> {
+) -> Result<(Vec<Item>, Option<String>), PosterError> {
     let mut items = vec![Item::Rect {
         x: 0.0,
         y: 0.0,
@@ -715,26 +753,34 @@ fn photo_box(
     }];
     let pad = 6.0 * s;
     let inner = w - 2.0 * pad;
-    let mut y = h * 0.38;
-    let (title, _) = b.lines("Photo", Style::new(14.0 * s).bold().color(GREY).center(), inner)?;
+    let (title, _) = b.lines(
+        "Photo",
+        Style::new(14.0 * s).bold().color(GREY).center(),
+        inner,
+    )?;
     let detail = match &poster.photo {
         Some(p) => p.url.clone(),
         None => "no photo on file".to_string(),
     };
     let (small, _) = b.lines(&detail, Style::new(6.5 * s).color(GREY).center(), inner)?;
-    for l in title.into_iter().chain(small) {
+    let start = h * 0.38;
+    let needed: f32 = title.iter().chain(&small).map(Line::height).sum();
+    let (lines, below) = if start + needed <= h - pad {
+        (title.into_iter().chain(small).collect::<Vec<_>>(), None)
+    } else {
+        (title, Some(format!("Photo: {detail}")))
+    };
+    let mut y = start;
+    for l in lines {
         let baseline = y + l.ascent;
         y += l.height();
-        if y > h - pad {
-            break;
-        }
         items.push(Item::Text {
             x: pad,
             baseline,
             line: l,
         });
     }
-    Ok(items)
+    Ok((items, below))
 }
 
 // === pages ===

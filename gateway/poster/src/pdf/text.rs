@@ -137,7 +137,12 @@ impl<'a> TextEngine<'a> {
 
     /// Splits `text[range]` into runs of one face, in logical order. Characters no face has
     /// are given `None` (callers substitute such text before setting it).
-    fn itemize(&self, text: &str, range: Range<usize>, bold: bool) -> Vec<(Range<usize>, Option<usize>)> {
+    fn itemize(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        bold: bool,
+    ) -> Vec<(Range<usize>, Option<usize>)> {
         let Some(slice) = text.get(range.clone()) else {
             return Vec::new();
         };
@@ -176,12 +181,10 @@ impl<'a> TextEngine<'a> {
             }
             let start = chars[i].0;
             let end = chars.get(j).map_or(range.end, |c| c.0);
-            let seg = text.get(start..end).unwrap_or("");
-            if let Some(face) = self.fonts.pick(script, bold, seg) {
-                push_run(&mut out, start..end, Some(face));
-            } else {
-                // No one face has it all: take the best face for each character, keeping the
-                // current face while it has the next one.
+            {
+                // The best face for each character, keeping the current face while it has the
+                // next one: Arabic text with an em dash is drawn in Noto Sans Arabic, the dash
+                // in Noto Sans, rather than all of it in a face that happens to have both.
                 let mut current: Option<Option<usize>> = None;
                 let mut run_start = start;
                 for &(at, c) in &chars[i..j] {
@@ -211,7 +214,12 @@ impl<'a> TextEngine<'a> {
         out
     }
 
-    fn shape(&mut self, face: &Arc<LoadedFace>, rtl: bool, text: &str) -> Result<Arc<Vec<KrillaGlyph>>, PosterError> {
+    fn shape(
+        &mut self,
+        face: &Arc<LoadedFace>,
+        rtl: bool,
+        text: &str,
+    ) -> Result<Arc<Vec<KrillaGlyph>>, PosterError> {
         let key = (face.key, rtl, text.to_string());
         if let Some(s) = self.shaped.get(&key) {
             return Ok(s.glyphs.clone());
@@ -233,7 +241,11 @@ impl<'a> TextEngine<'a> {
         });
         let out = rustybuzz::shape(&rb, &[], buffer);
         let upem = face.units_per_em;
-        let mut clusters: Vec<usize> = out.glyph_infos().iter().map(|g| g.cluster as usize).collect();
+        let mut clusters: Vec<usize> = out
+            .glyph_infos()
+            .iter()
+            .map(|g| g.cluster as usize)
+            .collect();
         clusters.sort_unstable();
         clusters.dedup();
         let glyphs: Vec<KrillaGlyph> = out
@@ -269,7 +281,12 @@ impl<'a> TextEngine<'a> {
     }
 
     /// Sets `text` (one paragraph: callers split at `\n`) in lines no wider than `width`.
-    pub fn paragraph(&mut self, text: &str, style: Style, width: f32) -> Result<Vec<Line>, PosterError> {
+    pub fn paragraph(
+        &mut self,
+        text: &str,
+        style: Style,
+        width: f32,
+    ) -> Result<Vec<Line>, PosterError> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(Vec::new());
@@ -292,7 +309,8 @@ impl<'a> TextEngine<'a> {
                 let glyphs = self.shape(&face, rtl, seg)?;
                 let mut widths: HashMap<usize, f32> = HashMap::new();
                 for g in glyphs.iter() {
-                    *widths.entry(g.text_range.start + r.start).or_insert(0.0) += g.x_advance * style.size;
+                    *widths.entry(g.text_range.start + r.start).or_insert(0.0) +=
+                        g.x_advance * style.size;
                 }
                 let mut w: Vec<(usize, f32)> = widths.into_iter().collect();
                 w.sort_by_key(|(s, _)| *s);
@@ -383,6 +401,9 @@ impl<'a> TextEngine<'a> {
             }
         };
         for c in text.chars() {
+            // Tabs and other controls have no glyph and are no default-ignorables the shaper
+            // hides: they would print as .notdef.
+            let c = if c.is_control() && c != '\n' { ' ' } else { c };
             if self.fonts.covers_char(c) {
                 flush(&mut pending, &mut out);
                 out.push(c);
@@ -499,6 +520,11 @@ fn break_lines(text: &str, clusters: &[(usize, f32)], width: f32) -> Vec<Range<u
         start = end;
     }
     lines
+}
+
+#[cfg(test)]
+pub(crate) fn has_arabic(s: &str) -> bool {
+    s.chars().any(|c| char_script(c) == "Arab")
 }
 
 #[cfg(test)]

@@ -269,14 +269,33 @@ fn values_of(job: &Value) -> BTreeMap<String, String> {
 }
 
 /// The layout a job reads, when its format is a configured layout.
-fn layout_section(layout: Option<&Value>, job_format: &str, f: &EditForm<'_>) -> Markup {
-    let Some(l) = layout else {
+fn layout_section(layout: Option<(&Value, bool)>, job_format: &str, f: &EditForm<'_>) -> Markup {
+    let Some((l, editable)) = layout else {
         return html! {};
+    };
+    let may = f.may_edit && editable;
+    let col_problems = |i: usize| -> Vec<(String, String)> {
+        let key = format!("columns[{i}]");
+        f.problems
+            .iter()
+            .filter(|(k, _)| *k == &key || k.starts_with(&format!("{key}.")))
+            .flat_map(|(k, v)| {
+                v.iter().map(move |(m, fix)| {
+                    (
+                        format!("{}: {m}", k.trim_start_matches("columns")),
+                        fix.clone(),
+                    )
+                })
+            })
+            .collect()
     };
     let columns = get(l, "columns").as_array().cloned().unwrap_or_default();
     html! {
         h2 { "Layout " code { (job_format) } ": columns of the fixed-width file" }
         p { (at(l, "description")) }
+        @if !editable {
+            p class="muted" { "This layout is read from a layout file (" code { "layout_files" } "): change it in that file." }
+        }
         form method="post" action=(format!("/console/jobs/{}", path_segment(f.id))) class="stack" {
             (csrf(f.csrf))
             input type="hidden" name="base_digest" value=(f.digest);
@@ -291,26 +310,26 @@ fn layout_section(layout: Option<&Value>, job_format: &str, f: &EditForm<'_>) ->
                 tbody {
                     @for (i, col) in columns.iter().chain(std::iter::once(&Value::Null)).enumerate() {
                         @let codes = get(col, "codes").as_object().map(|m| m.iter().map(|(k, v)| format!("{k}={}", text(v))).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-                        @let errs = f.problems.get(&format!("columns[{i}]"));
+                        @let errs = col_problems(i);
                         tr {
-                            td { input type="text" name=(format!("col{i}.name")) value=(at(col, "name")) aria-label=(format!("column {} name", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.start")) value=(at(col, "start")) aria-label=(format!("column {} start", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.length")) value=(at(col, "length")) aria-label=(format!("column {} length", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.field")) value=(at(col, "field")) aria-label=(format!("column {} canonical field", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.codes")) value=(codes) aria-label=(format!("column {} codes", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.date_format")) value=(at(col, "date_format")) aria-label=(format!("column {} date format", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="text" name=(format!("col{i}.unit")) value=(at(col, "unit")) aria-label=(format!("column {} unit", i + 1)) disabled[!f.may_edit]; }
-                            td { input type="checkbox" name=(format!("col{i}.required")) value="true" checked[get(col, "required").as_bool() == Some(true)] aria-label=(format!("column {} required", i + 1)) disabled[!f.may_edit]; }
+                            td { input type="text" name=(format!("col{i}.name")) value=(at(col, "name")) aria-label=(format!("column {} name", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.start")) value=(at(col, "start")) aria-label=(format!("column {} start", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.length")) value=(at(col, "length")) aria-label=(format!("column {} length", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.field")) value=(at(col, "field")) aria-label=(format!("column {} canonical field", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.codes")) value=(codes) aria-label=(format!("column {} codes", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.date_format")) value=(at(col, "date_format")) aria-label=(format!("column {} date format", i + 1)) disabled[!may]; }
+                            td { input type="text" name=(format!("col{i}.unit")) value=(at(col, "unit")) aria-label=(format!("column {} unit", i + 1)) disabled[!may]; }
+                            td { input type="checkbox" name=(format!("col{i}.required")) value="true" checked[get(col, "required").as_bool() == Some(true)] aria-label=(format!("column {} required", i + 1)) disabled[!may]; }
                         }
-                        @if let Some(errs) = errs {
+                        @if !errs.is_empty() {
                             tr { td colspan="8" class="field-error" role="alert" {
-                                @for (m, fix) in errs { p { (m) @if !fix.is_empty() { span class="fix" { "Fix: " (fix) } } } }
+                                @for (m, fix) in &errs { p { "Column " (i + 1) (m) @if !fix.is_empty() { span class="fix" { "Fix: " (fix) } } } }
                             } }
                         }
                     }
                 }
             }
-            @if f.may_edit {
+            @if may {
                 div class="actions" { button type="submit" { "Check and save the layout" } }
             }
         }
@@ -331,13 +350,15 @@ async fn render_edit(
     let may_edit = v.may(Role::Administrator);
     // Without the administrator role the configuration is not readable: show the running job.
     let (job, digest, toml_text, layout) = if reply.ok() {
-        let job = get(&reply.body, "job").clone();
+        // the job as written in the file (what a save sends back, changed)
+        let job = get(&reply.body, "fields").clone();
         let layout = get(&reply.body, "layout").clone();
+        let editable = get(&reply.body, "layout_editable").as_bool() == Some(true);
         (
             job,
             at(&reply.body, "digest"),
             at(&reply.body, "toml"),
-            (!layout.is_null()).then_some(layout),
+            (!layout.is_null()).then_some((layout, editable)),
         )
     } else if reply.status == StatusCode::FORBIDDEN || reply.status == StatusCode::CONFLICT {
         let running = c.get(v, &format!("/v1/jobs/{}", path_segment(id))).await;
@@ -381,7 +402,7 @@ async fn render_edit(
             p class="flash bad" role="status" { (reply.message()) }
         }
         (edit_form(&form))
-        (layout_section(layout.as_ref(), &format, &form))
+        (layout_section(layout.as_ref().map(|(l, e)| (l, *e)), &format, &form))
         @if !toml_text.is_empty() {
             details {
                 summary { "As written in the configuration file" }
@@ -465,7 +486,10 @@ fn fields_of(form: &Form) -> (Value, BTreeMap<String, String>, bool) {
         fields.insert("retry".into(), Value::Object(retry));
     }
     let enabled = form.get("enabled") == Some("true");
-    fields.insert("enabled".into(), json!(enabled));
+    // enabled is the default: written only when the job is disabled
+    if !enabled {
+        fields.insert("enabled".into(), json!(false));
+    }
     (Value::Object(fields), values, enabled)
 }
 

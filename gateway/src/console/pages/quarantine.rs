@@ -164,6 +164,17 @@ fn field_span(raw: &str, item: &QuarantineItem) -> Option<(usize, usize)> {
         }
     }
     let field = item.field.as_deref()?;
+    // a transaction whose record is not held: the id it names
+    if field == "target"
+        && let Some(t) = &item.target
+    {
+        let native = t.rsplit('/').next().unwrap_or(t);
+        if !native.is_empty()
+            && let Some(a) = raw.find(native)
+        {
+            return Some((a, a + native.len()));
+        }
+    }
     for needle in [
         format!("<{field}"),
         format!("{field}/"),
