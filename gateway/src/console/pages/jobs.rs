@@ -344,10 +344,18 @@ async fn render_edit(
     problems: FieldProblems,
     status: StatusCode,
 ) -> Response {
-    let reply = c
-        .get(v, &format!("/v1/config/jobs/{}", path_segment(id)))
-        .await;
     let may_edit = v.may(Role::Administrator);
+    // the configuration is the administrators' to read: others see the job as it runs
+    let reply = if may_edit {
+        c.get(v, &format!("/v1/config/jobs/{}", path_segment(id)))
+            .await
+    } else {
+        ApiReply {
+            status: StatusCode::FORBIDDEN,
+            body: Value::Null,
+            text: String::new(),
+        }
+    };
     // Without the administrator role the configuration is not readable: show the running job.
     let (job, digest, toml_text, layout) = if reply.ok() {
         // the job as written in the file (what a save sends back, changed)
