@@ -522,3 +522,96 @@ async fn without_a_configuration_file_edits_are_refused() {
     admin.shutdown().await.unwrap();
     ops.shutdown().await;
 }
+
+/// A fixed-width layout's columns, edited through the API: shown with the job that reads it,
+/// replaced in place (the rest of the file byte for byte), a bad column refused with its place
+/// (`columns[1].length`), the new layout in force after the reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_layouts_columns_are_edited_checked_and_reloaded() {
+    const LAYOUT: &str = "\n# the state's flat file\n[[layouts]]\nname = \"flat\"\nkind = \"missing\"\n\n[[layouts.columns]]\nname = \"CASE\"   # the case number\nstart = 1\nlength = 8\nfield = \"native_id\"\nrequired = true\n\n[[layouts.columns]]\nname = \"SURNAME\"\nstart = 9\nlength = 10\nfield = \"family_name\"\n\n[[jobs]]\nid = \"flat-inbox\"\ntransport = \"file_drop\"\ndir = \"flat\"\nformat = \"flat\"\nschedule = \"0 0 4 * * *\"\n";
+    let text = format!("{}{LAYOUT}", config_text());
+    let gw = Gateway::start(&text, None).await;
+    let job = gw.get("/v1/config/jobs/flat-inbox").await.json().unwrap();
+    assert_eq!(job["layout_editable"], true, "{job:#}");
+    assert_eq!(job["layout"]["columns"].as_array().unwrap().len(), 2);
+
+    // a column whose length is not a number: refused at its place, nothing written
+    let before = file(&gw);
+    let bad = call(
+        &gw,
+        "PUT",
+        "/v1/config/layouts/flat",
+        json!({
+            "base_digest": digest(&gw).await,
+            "columns": [
+                {"name": "CASE", "start": 1, "length": 8, "field": "native_id", "required": true},
+                {"name": "SURNAME", "start": 9, "length": "ten", "field": "family_name"},
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.message());
+    let problems = bad.json().unwrap()["problems"].clone();
+    assert!(
+        problems.as_array().unwrap().iter().any(|p| p["field"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("columns[1]"))),
+        "{problems:#}"
+    );
+    assert_eq!(file(&gw), before, "nothing written");
+
+    // a third column added, the second widened: saved in place and reloaded
+    let ok = call(
+        &gw,
+        "PUT",
+        "/v1/config/layouts/flat",
+        json!({
+            "base_digest": digest(&gw).await,
+            "comment": "given names added",
+            "columns": [
+                {"name": "CASE", "start": 1, "length": 8, "field": "native_id", "required": true},
+                {"name": "SURNAME", "start": 9, "length": 12, "field": "family_name"},
+                {"name": "GIVEN", "start": 21, "length": 10, "field": "given_name"},
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.message());
+    let after = file(&gw);
+    let head = &before[..before.find("# the state's flat file").unwrap()];
+    assert!(
+        after.starts_with(head),
+        "the rest of the file is kept:\n{after}"
+    );
+    assert!(
+        after.ends_with(&before[before.find("[[jobs]]\nid = \"flat-inbox\"").unwrap()..]),
+        "{after}"
+    );
+    assert!(
+        after.contains(
+            "[[layouts.columns]]\nname = \"GIVEN\"\nstart = 21\nlength = 10\nfield = \"given_name\""
+        ),
+        "new columns are written in the usual order: {after}"
+    );
+    assert!(
+        after.contains("name = \"CASE\"   # the case number"),
+        "{after}"
+    );
+    assert!(after.contains("name = \"GIVEN\""), "{after}");
+    assert!(after.contains("# the state's flat file"), "{after}");
+    let job = gw.get("/v1/config/jobs/flat-inbox").await.json().unwrap();
+    assert_eq!(job["layout"]["columns"].as_array().unwrap().len(), 3);
+    let running = gw.ops.config();
+    let spec = running.all_layouts().find(|l| l.name == "flat").unwrap();
+    assert_eq!(spec.columns.len(), 3, "the new layout is in force");
+    assert_eq!(spec.columns[1].length, 12);
+    // an unknown layout
+    let none = call(
+        &gw,
+        "PUT",
+        "/v1/config/layouts/nope",
+        json!({"base_digest": digest(&gw).await, "columns": []}),
+    )
+    .await;
+    assert_eq!(none.status, 404, "{}", none.message());
+}

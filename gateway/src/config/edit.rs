@@ -165,6 +165,15 @@ pub struct Edited {
 /// The order new keys are written in (others follow, alphabetically).
 const ORDER: &[&str] = &[
     "id",
+    // a layout's column
+    "name",
+    "start",
+    "length",
+    "field",
+    "codes",
+    "date_format",
+    "unit",
+    "required",
     "transport",
     "direction",
     "dir",
@@ -598,10 +607,13 @@ pub fn field_at_in(
             .unwrap_or(rest.len());
     let doc = toml_edit::Document::parse(text).ok()?;
     let table = doc.get(section)?.as_array_of_tables()?.get(index)?;
-    if table.span().is_some_and(|s| s.contains(&offset)) {
-        return Some(String::new());
+    if let Some(found) = key_in_table(table, offset, "") {
+        return Some(found);
     }
-    key_in_table(table, offset, "")
+    table
+        .span()
+        .is_some_and(|s| s.contains(&offset))
+        .then(String::new)
 }
 
 fn key_in_table(t: &Table, offset: usize, prefix: &str) -> Option<String> {
@@ -635,7 +647,19 @@ fn key_in_table(t: &Table, offset: usize, prefix: &str) -> Option<String> {
                     return Some(path);
                 }
             }
-            _ => {}
+            Item::ArrayOfTables(tables) => {
+                // `[[layouts.columns]]`: `columns[2].length`
+                for (j, sub) in tables.iter().enumerate() {
+                    let at = format!("{path}[{j}]");
+                    if let Some(found) = key_in_table(sub, offset, &at) {
+                        return Some(found);
+                    }
+                    if sub.span().is_some_and(|s| s.contains(&offset)) {
+                        return Some(at);
+                    }
+                }
+            }
+            Item::None => {}
         }
     }
     None
