@@ -159,7 +159,7 @@ pub async fn show(State(c): Ctx, headers: HeaderMap, r: Remote, uri: Uri) -> Res
                 &v,
                 &link(
                     "/v1/matches",
-                    &[("agency", a), ("unread", "true"), ("limit", "20")],
+                    &[("agency", a), ("unread", "true"), ("limit", "10")],
                 ),
             )
             .await,
@@ -206,7 +206,10 @@ pub async fn show(State(c): Ctx, headers: HeaderMap, r: Remote, uri: Uri) -> Res
         }
         @if let Some(n) = &notices && n.ok() {
             (matches_table(get(&n.body, "matches").as_array().map(Vec::as_slice).unwrap_or(&[]),
-                &format!("Unread match notices for {}", agency.as_deref().unwrap_or(""))))
+                &format!("Unread match notices for {} (the first 10)", agency.as_deref().unwrap_or(""))))
+            @if get(&n.body, "total").as_u64().unwrap_or(0) > 10 {
+                p { a href=(link("/console/matches", &[("unread", "true")])) { "All " (at(&n.body, "total")) " unread notices" } }
+            }
         }
         (partners_table(&partners))
         (jobs_table(&jobs, true))
