@@ -7,8 +7,9 @@ use homeward_schemas::{Record, RecordId, Status, Transaction};
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
+use crate::json::{self, Fields};
 use crate::keys;
-use crate::lifecycle::{self, Effect, Refusal};
+use crate::lifecycle::{self, Effect, FieldsChanged, Refusal};
 use crate::model::{
     Change, ChangeKind, DigestEntry, InputContext, InputRef, ItemOutcome, Outcome, QuarantineItem,
     ResolvedQuarantine, Stage, UnchangedReason, VersionEntry,
@@ -267,7 +268,7 @@ fn apply_entry(
             None,
             new,
             ChangeKind::Created,
-            Vec::new(),
+            FieldsChanged::Fields(Vec::new()),
             Some(input_ref.clone()),
             None,
         )?;
@@ -433,18 +434,32 @@ fn lookups(r: &Record) -> BTreeSet<String> {
 
 /// Stores `new` as the next version of `old` (or the first), with its history entry, index
 /// entries and change-feed entry. Returns the version.
+///
+/// Each record is encoded once: the new one's encoding is its stored value and, taken apart
+/// field by field, gives its content digest; the old one's is the superseded version's
+/// snapshot; the two give the changed fields (`crate::json`, exact, with fallbacks).
 pub(crate) fn commit(
     tx: &mut Txn,
     old: Option<&Record>,
     mut new: Record,
     change: ChangeKind,
-    changed: Vec<String>,
+    changed: FieldsChanged,
     input: Option<InputRef>,
     action: Option<&str>,
 ) -> Result<u64, StoreError> {
     let version = old.map_or(1, |o| o.version + 1);
     new.version = version;
     let id = new.id.clone();
+    let rec_key = keys::rec(&id);
+    let new_json = crate::txn::encode(&rec_key, &new)?;
+    let new_fields = Fields::of(&new_json);
+    // the old record's encoding, for its snapshot and the changed fields
+    let old_json = match old {
+        Some(o) if change != ChangeKind::Expired || changed == FieldsChanged::Diff => {
+            Some(crate::txn::encode(&keys::ver(&id, o.version), o)?)
+        }
+        _ => None,
+    };
     if change == ChangeKind::Expired {
         // What the crossmatch stored of the person goes too (reasons, score parts, notes),
         // and the bytes of quarantined input about the record.
@@ -463,14 +478,46 @@ pub(crate) fn commit(
         // The version being superseded keeps its snapshot from now on (the latest version's
         // snapshot is the record itself, not stored twice).
         let key = keys::ver(&id, o.version);
-        if let Some(mut e) = tx.get::<VersionEntry>(&key)?
-            && e.record.is_none()
-            && e.purged_at.is_none()
-        {
-            e.record = Some(o.clone());
-            tx.put(key, &e)?;
+        if let Some(stored) = tx.get_raw(&key)? {
+            // As stored, when it has neither a snapshot nor a purge time (the usual case): the
+            // snapshot is added to those bytes. Otherwise, or if they do not read as expected,
+            // decoded and encoded again.
+            let plain = Fields::of(&stored)
+                .is_some_and(|f| !f.is_empty() && !f.has("record") && !f.has("purged_at"));
+            match old_json.as_deref().filter(|_| plain) {
+                Some(snapshot) => {
+                    let bytes = json::with_snapshot(stored, snapshot).ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "version entry `{}` is not an object",
+                            key.escape_default()
+                        ))
+                    })?;
+                    tx.put_raw(key, bytes);
+                }
+                None => {
+                    let mut e: VersionEntry = crate::txn::decode(&key, &stored)?;
+                    if e.record.is_none() && e.purged_at.is_none() {
+                        e.record = Some(o.clone());
+                        tx.put(key, &e)?;
+                    }
+                }
+            }
         }
     }
+    let changed = match (changed, old) {
+        (FieldsChanged::Fields(f), _) => f,
+        (FieldsChanged::Diff, None) => Vec::new(),
+        (FieldsChanged::Diff, Some(o)) => old_json
+            .as_deref()
+            .and_then(Fields::of)
+            .zip(new_fields.as_ref())
+            .and_then(|(a, b)| json::changed_fields(&a, b))
+            .unwrap_or_else(|| lifecycle::changed_fields_by_value(o, &new)),
+    };
+    let content_digest = new_fields
+        .as_ref()
+        .and_then(json::content_digest)
+        .unwrap_or_else(|| lifecycle::content_digest(&new));
     let entry = VersionEntry {
         version,
         at: tx.now,
@@ -478,18 +525,18 @@ pub(crate) fn commit(
         changed,
         input,
         action: action.map(str::to_string),
-        content_digest: lifecycle::content_digest(&new),
+        content_digest,
         record: None,
         purged_at: None,
     };
     tx.put(keys::ver(&id, version), &entry)?;
+    // Index entries: the record's lookups; those the old version had are there already.
     let new_lookups = lookups(&new);
-    if let Some(o) = old {
-        for l in lookups(o).difference(&new_lookups) {
-            tx.delete(keys::idx(l, &id));
-        }
+    let old_lookups = old.map(lookups).unwrap_or_default();
+    for l in old_lookups.difference(&new_lookups) {
+        tx.delete(keys::idx(l, &id));
     }
-    for l in &new_lookups {
+    for l in new_lookups.difference(&old_lookups) {
         tx.put(keys::idx(l, &id), &())?;
     }
     tx.seq += 1;
@@ -503,7 +550,8 @@ pub(crate) fn commit(
         change,
     };
     tx.put(keys::chg(tx.seq), &c)?;
-    tx.put(keys::rec(&id), &new)?;
+    drop(new_fields);
+    tx.put_raw(rec_key, new_json);
     Ok(version)
 }
 

@@ -76,8 +76,29 @@ pub(crate) fn valid_part(s: &str) -> bool {
     !s.contains('\0')
 }
 
+/// `parts` joined, each after the first preceded by a NUL (keys are built for every write:
+/// one allocation, no formatting).
+fn join(parts: &[&str], tail: usize) -> String {
+    let mut k = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + tail);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 1 {
+            k.push('\0');
+        }
+        k.push_str(p);
+    }
+    k
+}
+
+/// `n` as 16 lower-case hex digits.
+fn push_hex(k: &mut String, n: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        k.push(HEX[((n >> (shift * 4)) & 0xf) as usize] as char);
+    }
+}
+
 pub(crate) fn rec(id: &RecordId) -> String {
-    format!("rec/{}\0{}", id.source, id.native_id)
+    join(&["rec/", &id.source, &id.native_id], 0)
 }
 
 pub(crate) fn rec_source_prefix(source: &str) -> String {
@@ -85,11 +106,15 @@ pub(crate) fn rec_source_prefix(source: &str) -> String {
 }
 
 pub(crate) fn ver_prefix(id: &RecordId) -> String {
-    format!("ver/{}\0{}\0", id.source, id.native_id)
+    let mut k = join(&["ver/", &id.source, &id.native_id], 17);
+    k.push('\0');
+    k
 }
 
 pub(crate) fn ver(id: &RecordId, version: u64) -> String {
-    format!("{}{version:016x}", ver_prefix(id))
+    let mut k = ver_prefix(id);
+    push_hex(&mut k, version);
+    k
 }
 
 pub(crate) fn idx_prefix(lookup: &str) -> String {
@@ -97,7 +122,7 @@ pub(crate) fn idx_prefix(lookup: &str) -> String {
 }
 
 pub(crate) fn idx(lookup: &str, id: &RecordId) -> String {
-    format!("idx/{lookup}\0{}\0{}", id.source, id.native_id)
+    join(&["idx/", lookup, &id.source, &id.native_id], 0)
 }
 
 /// The record id at the end of an `idx/` key.
@@ -110,7 +135,7 @@ pub(crate) fn idx_record(key: &str) -> Option<RecordId> {
 }
 
 pub(crate) fn dig(scope: &str, digest: &str) -> String {
-    format!("dig/{scope}\0{digest}")
+    join(&["dig/", scope, digest], 0)
 }
 
 pub(crate) fn quar(id: u64) -> String {
@@ -122,7 +147,10 @@ pub(crate) fn quar_done(id: u64) -> String {
 }
 
 pub(crate) fn chg(seq: u64) -> String {
-    format!("{CHG}{seq:016x}")
+    let mut k = String::with_capacity(CHG.len() + 16);
+    k.push_str(CHG);
+    push_hex(&mut k, seq);
+    k
 }
 
 pub(crate) fn cur(consumer: &str) -> String {
@@ -200,6 +228,21 @@ mod tests {
         assert!(rplt(9, "ff") < rplt(10, "00"));
         assert_eq!(rplt_key(&rplt(1234, "abcd")), Some((1234, "abcd")));
         assert!(ev(15) < ev(16));
+    }
+
+    #[test]
+    fn keys_are_built_as_their_layout_says() {
+        let id = RecordId::new("AZ1", "M1");
+        assert_eq!(rec(&id), "rec/AZ1\0M1");
+        assert_eq!(ver_prefix(&id), "ver/AZ1\0M1\0");
+        assert_eq!(ver(&id, 0x1f), "ver/AZ1\x00M1\x00000000000000001f");
+        assert_eq!(
+            ver(&id, u64::MAX),
+            format!("ver/AZ1\0M1\0{:016x}", u64::MAX)
+        );
+        assert_eq!(idx("N1", &id), "idx/N1\0AZ1\0M1");
+        assert_eq!(dig("AZ1", "ab"), "dig/AZ1\0ab");
+        assert_eq!(chg(0xabc), "chg/0000000000000abc");
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod error;
 pub mod federation;
 mod feed;
 mod jobstate;
+mod json;
 mod keys;
 mod lifecycle;
 pub mod matches;

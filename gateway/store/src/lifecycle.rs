@@ -60,7 +60,7 @@ pub(crate) enum Effect {
     Changed {
         record: Box<Record>,
         change: ChangeKind,
-        changed: Vec<String>,
+        changed: FieldsChanged,
         warnings: Vec<String>,
     },
     Unchanged(UnchangedReason),
@@ -69,6 +69,17 @@ pub(crate) enum Effect {
         incoming: DateTime<Utc>,
     },
     Refused(Refusal),
+}
+
+/// Which top-level fields a change changed (a version's `changed`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FieldsChanged {
+    /// These: an expiry names the fields whose personal data it removed.
+    Fields(Vec<String>),
+    /// Those whose values differ between the stored record and the new one
+    /// ([`changed_fields`]): the write path finds them from the two encodings it makes
+    /// anyway, rather than encoding both records once more here.
+    Diff,
 }
 
 /// SHA-256 (lower-case hex) of a record's content: its canonical JSON with the store-kept
@@ -82,11 +93,13 @@ pub fn content_digest(record: &Record) -> String {
     hex::encode(Sha256::digest(&bytes))
 }
 
-fn same_content(a: &Record, b: &Record) -> bool {
-    let (mut a, mut b) = (a.clone(), b.clone());
-    a.version = 0;
-    b.version = 0;
-    a == b
+/// Whether `new` says what `old` says, the store's `version` aside (compared in place: no
+/// copies).
+fn same_content(old: &Record, new: &mut Record) -> bool {
+    let version = std::mem::replace(&mut new.version, old.version);
+    let same = *old == *new;
+    new.version = version;
+    same
 }
 
 fn to_map(r: &Record) -> Map<String, Value> {
@@ -97,8 +110,25 @@ fn to_map(r: &Record) -> Map<String, Value> {
 }
 
 /// The top-level fields whose values differ between `old` and `new` (the store's `version`
-/// aside), in the record's field order.
+/// aside): first those of `new` that differ or that `old` lacks, then those only `old` has,
+/// each in key order. The write path finds them from the records' encodings
+/// ([`crate::json::changed_fields`]); this is the same on records.
+#[cfg(test)]
 pub(crate) fn changed_fields(old: &Record, new: &Record) -> Vec<String> {
+    let (a, b) = (
+        serde_json::to_vec(old).unwrap_or_default(),
+        serde_json::to_vec(new).unwrap_or_default(),
+    );
+    match (crate::json::Fields::of(&a), crate::json::Fields::of(&b)) {
+        (Some(a), Some(b)) => crate::json::changed_fields(&a, &b),
+        _ => None,
+    }
+    .unwrap_or_else(|| changed_fields_by_value(old, new))
+}
+
+/// [`changed_fields`] by comparing the records as JSON values (where the encodings cannot be
+/// compared field by field).
+pub(crate) fn changed_fields_by_value(old: &Record, new: &Record) -> Vec<String> {
     let (a, b) = (to_map(old), to_map(new));
     let mut out: Vec<String> = Vec::new();
     for (k, v) in &b {
@@ -139,8 +169,8 @@ fn stale(stored: Option<DateTime<Utc>>, incoming: Option<DateTime<Utc>>) -> Opti
     }
 }
 
-fn changed(old: &Record, new: Record, warnings: Vec<String>) -> Effect {
-    if same_content(old, &new) {
+fn changed(old: &Record, mut new: Record, warnings: Vec<String>) -> Effect {
+    if same_content(old, &mut new) {
         return Effect::Unchanged(UnchangedReason::SameContent);
     }
     let change = if new.status != old.status {
@@ -152,7 +182,7 @@ fn changed(old: &Record, new: Record, warnings: Vec<String>) -> Effect {
         ChangeKind::Updated
     };
     Effect::Changed {
-        changed: changed_fields(old, &new),
+        changed: FieldsChanged::Diff,
         record: Box::new(new),
         change,
         warnings,
@@ -208,7 +238,7 @@ pub(crate) fn reenter(old: &Record, incoming: &Record, now: DateTime<Utc>) -> Ef
         return Effect::Changed {
             record: Box::new(new),
             change: ChangeKind::Expired,
-            changed: removed,
+            changed: FieldsChanged::Fields(removed),
             warnings,
         };
     }
@@ -574,10 +604,7 @@ pub(crate) fn apply_transaction(old: &Record, t: &Transaction, now: DateTime<Utc
                             .into(),
                     );
                 }
-                let (old_c, new_r) = (old, (**record).clone());
-                if let Effect::Changed { changed, .. } = &mut effect {
-                    *changed = changed_fields(old_c, &new_r);
-                }
+                // `changed` stays `Diff`: found against the record as it now is
             }
             effect
         }
@@ -602,7 +629,7 @@ pub(crate) fn apply_transaction(old: &Record, t: &Transaction, now: DateTime<Utc
             Effect::Changed {
                 record: Box::new(new),
                 change: ChangeKind::Expired,
-                changed: removed,
+                changed: FieldsChanged::Fields(removed),
                 warnings: Vec::new(),
             }
         }

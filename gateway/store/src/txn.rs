@@ -81,6 +81,11 @@ impl Txn {
         Ok(())
     }
 
+    /// Puts a value encoded by the caller (the same JSON [`Txn::put`] would write).
+    pub fn put_raw(&mut self, key: String, bytes: Vec<u8>) {
+        self.overlay.insert(key, Some(bytes));
+    }
+
     pub fn delete(&mut self, key: String) {
         self.overlay.insert(key, None);
     }

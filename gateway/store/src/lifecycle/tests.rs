@@ -179,7 +179,12 @@ fn partial_modify_replaces_only_what_the_patch_has() {
     assert_eq!(record.sex, m.sex);
     assert_eq!(record.agency.name.as_deref(), Some("Sheriff"));
     assert_eq!(record.agency.ori.as_deref(), Some("AZ1"));
-    assert_eq!(changed, vec!["agency".to_string(), "weight_kg".to_string()]);
+    // the write path lists the fields that differ between the two
+    assert_eq!(changed, FieldsChanged::Diff);
+    assert_eq!(
+        changed_fields(&m, &record),
+        vec!["agency".to_string(), "weight_kg".to_string()]
+    );
     // the same modify again changes nothing
     let mut patch2 = Record::new(Kind::Missing, "AZ1", "M1");
     patch2.weight_kg = Some(homeward_schemas::Range::exact(70.0));
@@ -398,6 +403,9 @@ fn expiry_strips_personal_data_and_names_what_went() {
     assert!(record.names.is_empty() && record.sex.is_none() && record.notes.is_empty());
     assert_eq!(record.id, m.id);
     assert_eq!(record.expiry_date, Some(t("2026-05-01T00:00:00Z")));
+    let FieldsChanged::Fields(changed) = changed else {
+        panic!("an expiry names the fields it removed: {changed:?}")
+    };
     for f in ["names", "sex", "weight_kg", "notes", "nic", "case_number"] {
         assert!(changed.contains(&f.to_string()), "{f} not in {changed:?}");
     }

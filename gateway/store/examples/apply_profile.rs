@@ -1,0 +1,195 @@
+//! Times (and, under a profiler, shows) the store's write path on its own: 10,000 typical
+//! records applied as one atomic, durable batch into a fresh store (all new), then the same
+//! records changed (every one a new version, as in a federation push), and the changed batch
+//! again (every one a duplicate). The records are shaped as `homeward_exchange::fixtures::
+//! typical_records` (NCIC-like, ~640 bytes of JSON each). Synthetic data only.
+//!
+//! `cargo run --release -p homeward-store --example apply_profile -- [sled|redb] [records] [rounds]`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use homeward_adapters::{Position, ReadItem};
+use homeward_schemas::units::Range;
+use homeward_schemas::*;
+use homeward_store::{EngineKind, InputContext, Store};
+
+fn date(s: &str) -> PartialDate {
+    s.parse().unwrap()
+}
+
+fn typical(source: &str, n: usize) -> Vec<Record> {
+    const GIVEN: [&str; 6] = ["Meagan", "Tammy", "Susan", "Diego", "Amara", "Lin"];
+    const FAMILY: [&str; 6] = ["Willyams", "Roberc", "Gomez", "Okafor", "Haddad", "Nguyen"];
+    (0..n)
+        .map(|i| {
+            let mut r = Record::new(Kind::Missing, source, format!("M{:09}", 100_000 + i));
+            r.format = Some("ncic".into());
+            r.agency.ori = Some(source.into());
+            r.case_number = Some(format!("{i}-{i:06}"));
+            r.nic = Some(format!("M{:09}", 100_000 + i));
+            r.names = vec![Name {
+                given: Some(GIVEN[i % 6].into()),
+                family: Some(FAMILY[(i / 6) % 6].to_uppercase()),
+                middle: (i % 4 == 0).then(|| "JENNIFER".into()),
+                ..Name::default()
+            }];
+            r.sex = Some(if i % 2 == 0 { Sex::Female } else { Sex::Male });
+            r.race = Some(Race::ALL[i % 5]);
+            r.birth_dates = vec![date(&format!(
+                "{}-{:02}-{:02}",
+                1970 + i % 45,
+                1 + i % 12,
+                1 + i % 28
+            ))];
+            r.height_cm = Some(Range::exact(150.0 + (i % 40) as f64));
+            r.weight_kg = (i % 3 != 0).then(|| Range::exact(50.0 + (i % 45) as f64));
+            r.eye = Some(EyeColor::ALL[i % 5]);
+            r.hair = Some(HairColor::ALL[i % 6]);
+            if i % 3 == 0 {
+                r.marks = vec![Mark {
+                    kind: MarkKind::Tattoo,
+                    side: Some(Side::Left),
+                    part: "ARM".into(),
+                    text: Some("DRAGON".into()),
+                }];
+            }
+            r.missing_type = Some(MissingType::MissingPerson);
+            r.last_contact = Some(date(&format!(
+                "20{:02}-{:02}-{:02}",
+                15 + i % 11,
+                1 + i % 12,
+                1 + i % 28
+            )));
+            r.last_seen = Some(Place {
+                city: Some("LAKE CAMERON".into()),
+                region: Some("US-AL".into()),
+                country: Some("US".into()),
+                lat: Some(32.8 + (i % 100) as f64 / 1000.0),
+                lon: Some(-86.79 - (i % 100) as f64 / 1000.0),
+                ..Place::default()
+            });
+            r
+        })
+        .collect()
+}
+
+/// CPU time of this process (user + system, all threads) from `/proc/self/stat`: the figure
+/// that holds on a loaded machine, where wall time includes waiting for a core.
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    let Some(end) = stat.rfind(')') else {
+        return Duration::ZERO;
+    };
+    let f: Vec<&str> = stat[end + 2..].split(' ').collect();
+    let ticks: u64 = f.get(11).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Items as the exchange's receiver makes them: the record, and its JSON as the raw bytes.
+fn items(records: &[Record], generation: u64) -> Vec<ReadItem> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            if generation > 0 {
+                r.case_number = Some(format!("CASE-{generation}"));
+            }
+            let raw = serde_json::to_vec(&serde_json::json!({ "record": &r })).unwrap();
+            let position = Position {
+                index: Some(i as u64),
+                ..Position::default()
+            };
+            ReadItem::entry(r, position, raw)
+        })
+        .collect()
+}
+
+/// Native costs of the encodings the write path does, per typical record.
+fn micro() {
+    let recs = typical("AL1775001", 10_000);
+    let time = |name: &str, f: &mut dyn FnMut(&Record)| {
+        let started = Instant::now();
+        for r in &recs {
+            f(r);
+        }
+        println!(
+            "{name:<28} {:>6.2} µs/record",
+            started.elapsed().as_secs_f64() * 1e6 / recs.len() as f64
+        );
+    };
+    let bytes: Vec<Vec<u8>> = recs
+        .iter()
+        .map(|r| serde_json::to_vec(r).unwrap())
+        .collect();
+    println!("typical record: {} bytes of JSON", bytes[0].len());
+    let mut sink = 0usize;
+    time("clone", &mut |r| sink += r.clone().names.len());
+    time("to_vec", &mut |r| {
+        sink += serde_json::to_vec(r).unwrap().len()
+    });
+    time("to_value", &mut |r| {
+        sink += serde_json::to_value(r).unwrap().as_object().unwrap().len()
+    });
+    time("content_digest", &mut |r| {
+        sink += homeward_store::content_digest(r).len()
+    });
+    let mut i = 0;
+    time("from_slice", &mut |_| {
+        let r: Record = serde_json::from_slice(&bytes[i]).unwrap();
+        i += 1;
+        sink += r.names.len();
+    });
+    println!("({sink})");
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("micro") {
+        return micro();
+    }
+    let mut args = std::env::args().skip(1);
+    let engine: EngineKind = args
+        .next()
+        .unwrap_or_else(|| "redb".into())
+        .parse()
+        .unwrap();
+    let n: usize = args.next().map_or(10_000, |s| s.parse().unwrap());
+    let rounds: u64 = args.next().map_or(3, |s| s.parse().unwrap());
+    let dir = std::env::var_os("APPLY_PROFILE_DIR").map_or_else(
+        || tempfile::tempdir().unwrap(),
+        |d| tempfile::tempdir_in(d).unwrap(),
+    );
+    let store = Store::open(dir.path(), engine).unwrap();
+    let base = typical("AL1775001", n);
+    let phase = |name: &str, items: &[ReadItem], expect: &str| -> Duration {
+        let input = InputContext::exchange(format!("bench/{name}"), "canonical");
+        let (started, cpu) = (Instant::now(), cpu_time());
+        let r = store.apply_batch(items, &input).unwrap();
+        let (took, cpu) = (started.elapsed(), cpu_time().saturating_sub(cpu));
+        assert!(
+            r.outcomes.iter().all(|o| o.outcome.label() == expect),
+            "{name}"
+        );
+        println!(
+            "{engine} {name:<10} {n} items: {:>7.1} ms wall ({:>5.1} µs/item), {:>6.0} ms CPU ({:>5.1} µs/item)",
+            took.as_secs_f64() * 1e3,
+            took.as_secs_f64() * 1e6 / n as f64,
+            cpu.as_secs_f64() * 1e3,
+            cpu.as_secs_f64() * 1e6 / n as f64
+        );
+        took
+    };
+    phase("new", &items(&base, 0), "new");
+    for g in 1..=rounds {
+        let changed = items(&base, g);
+        phase(&format!("changed-{g}"), &changed, "changed");
+        if g == rounds {
+            phase("duplicate", &changed, "unchanged");
+        }
+    }
+}
