@@ -1999,6 +1999,130 @@ mod tests {
         );
     }
 
+    /// How each native name of the pools compares, as the matcher reads it, with the Latin
+    /// spellings reports use for it (the best of the spellings; the best token pair of a
+    /// part of several words, as the scorer takes it).
+    fn native_vs_latin() -> Vec<(&'static str, String, String, TokenMatch)> {
+        let part = |native: &str, latin: &str| -> TokenMatch {
+            let (a, b) = (toks(native), toks(latin));
+            a.iter()
+                .flat_map(|x| b.iter().map(move |y| compare_tokens(x, y)))
+                .max()
+                .unwrap_or(TokenMatch::None)
+        };
+        let mut out = Vec::new();
+        let mut add = |set: &'static str, native: &str, latins: &[String]| {
+            let best = latins
+                .iter()
+                .map(|l| part(native, l))
+                .max()
+                .unwrap_or(TokenMatch::None);
+            out.push((set, native.to_string(), latins.join("/"), best));
+        };
+        for (native, latins) in HI_MALE.iter().chain(HI_FEMALE).chain(HI_FAMILY) {
+            add(
+                "Devanagari",
+                native,
+                &latins.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            );
+        }
+        for (native, latins) in AR_MALE.iter().chain(AR_FEMALE).chain(AR_FAMILY) {
+            add(
+                "Arabic",
+                native,
+                &latins.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            );
+        }
+        for (han, pinyin, wade) in ZH_FAMILY {
+            add("Han", han, &[pinyin.to_string(), wade.to_string()]);
+        }
+        for (han, pinyin, wade, _) in ZH_GIVEN {
+            add("Han", han, &[pinyin.to_string(), wade.to_string()]);
+        }
+        for (names, ua) in [
+            (RU_MALE, false),
+            (RU_FEMALE, false),
+            (RU_FAMILY, false),
+            (UA_MALE, true),
+            (UA_FEMALE, true),
+            (UA_FAMILY, true),
+        ] {
+            for native in names {
+                for sys in Romanisation::ALL {
+                    add("Cyrillic", native, &[romanise(native, *sys, ua)]);
+                }
+            }
+        }
+        out
+    }
+
+    fn toks(s: &str) -> Vec<homeward_crossmatch::names::Tok> {
+        homeward_crossmatch::names::toks(s)
+    }
+
+    use homeward_crossmatch::names::{TokenMatch, compare_tokens};
+
+    #[test]
+    fn native_names_transliterate_to_their_latin_spellings() {
+        let rows = native_vs_latin();
+        let mut summary = String::new();
+        for set in ["Devanagari", "Arabic", "Han", "Cyrillic"] {
+            let of: Vec<_> = rows.iter().filter(|r| r.0 == set).collect();
+            let count = |f: &dyn Fn(TokenMatch) -> bool| of.iter().filter(|r| f(r.3)).count();
+            let exact = count(&|m| m == TokenMatch::Exact);
+            let close = count(&|m| m >= TokenMatch::Edit2);
+            let weak = count(&|m| m > TokenMatch::None && m < TokenMatch::Edit2);
+            summary.push_str(&format!(
+                "{set}: {} names, {exact} exact, {close} exact or close (one or two edits, \
+                 same consonants), {weak} weak (prefix, skeleton), {} none\n",
+                of.len(),
+                of.len() - close - weak
+            ));
+            for r in of.iter().filter(|r| r.3 < TokenMatch::Edit2) {
+                summary.push_str(&format!(
+                    "  {} -> {:?} vs {}: {:?}\n",
+                    r.1,
+                    tl(&r.1),
+                    r.2,
+                    r.3
+                ));
+            }
+        }
+        println!("{summary}");
+        let share = |set: &str, f: &dyn Fn(TokenMatch) -> bool| {
+            let of: Vec<_> = rows.iter().filter(|r| r.0 == set).collect();
+            of.iter().filter(|r| f(r.3)).count() as f64 / of.len() as f64
+        };
+        // Devanagari: the romanisation gives one of the Latin spellings, or one letter off
+        assert!(
+            share("Devanagari", &|m| m == TokenMatch::Exact) >= 0.8,
+            "{summary}"
+        );
+        assert!(
+            share("Devanagari", &|m| m >= TokenMatch::Edit1) >= 0.98,
+            "{summary}"
+        );
+        // Arabic: consonants as written, compared by consonants
+        assert!(
+            share("Arabic", &|m| m >= TokenMatch::Consonants) >= 0.95,
+            "{summary}"
+        );
+        assert!(
+            share("Han", &|m| m == TokenMatch::Exact) == 1.0,
+            "{summary}"
+        );
+        // Cyrillic (any_ascii, unchanged): the German system's SCH for Ж and TSCH for Ч, and
+        // Ё as E, are what stays apart
+        assert!(
+            share("Cyrillic", &|m| m >= TokenMatch::Edit2) >= 0.97,
+            "{summary}"
+        );
+    }
+
+    fn tl(s: &str) -> String {
+        homeward_schemas::translit::to_latin(s)
+    }
+
     #[test]
     fn misspellings_change_one_thing() {
         let mut rng = Rng::new(3);

@@ -274,14 +274,29 @@ impl GeoIndex {
                     far.push((km, c));
                 }
             }
-            far.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for (d, c) in far {
+            // nearest first; usually only a few are read, so the nearest few are picked
+            // first and the rest sorted only when needed
+            let order = |a: &(f32, Cell), b: &(f32, Cell)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            let few = far.len().min(16);
+            if few < far.len() {
+                far.select_nth_unstable_by(few - 1, order);
+            }
+            far[..few].sort_unstable_by(order);
+            let mut sorted = few == far.len();
+            let mut i = 0;
+            while i < far.len() {
+                if i == few && !sorted {
+                    far[few..].sort_unstable_by(order);
+                    sorted = true;
+                }
+                let (d, c) = far[i];
                 if found >= reach.enough && d > reach.min_km {
                     break;
                 }
                 if let Some(v) = self.cells.get(&c) {
                     found += take(v);
                 }
+                i += 1;
             }
         }
         // records of the same region filed without coordinates

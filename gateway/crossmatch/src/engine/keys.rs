@@ -7,7 +7,7 @@
 use homeward_schemas::Kind;
 
 use crate::names::{Tok, hash_str};
-use crate::profile::{Profile, tooth};
+use crate::profile::{MarkSig, Profile, tooth};
 
 const NAME_PAIR: u8 = 1;
 const TOKEN_YEAR: u8 = 2;
@@ -18,6 +18,13 @@ const MARK: u8 = 8;
 const TOOTH: u8 = 9;
 const FINGERPRINT: u8 = 10;
 const IDENTIFIER: u8 = 11;
+const MARK_BAND: u8 = 12;
+
+/// Years of birth one band of [`mark_band_probes`] spans.
+const BAND_YEARS: f32 = 4.0;
+/// Years a record to identify widens its birth interval by in band keys (as the geo lookup
+/// does: estimates of age miss by a few years).
+pub const BAND_SLACK_YEARS: f32 = 5.0;
 
 fn kind_bits(k: Kind) -> u64 {
     match k {
@@ -56,12 +63,15 @@ pub enum Family {
     Mark,
     /// A tooth: a candidate with several.
     Tooth,
+    /// A mark within a sex and birth band: read by [`mark_band_probes`] only.
+    Banded,
 }
 
 pub fn family(k: u64) -> Family {
     match ((k >> 48) & 0xFF) as u8 {
         MARK => Family::Mark,
         TOOTH => Family::Tooth,
+        MARK_BAND => Family::Banded,
         _ => Family::Plain,
     }
 }
@@ -198,12 +208,70 @@ pub fn evidence_keys(p: &Profile, kind: Kind, out: &mut Vec<u64>) {
     }
 }
 
+/// The birth bands and sexes a profile's mark keys are filed and looked up under: its birth
+/// interval (a record to identify: widened by [`BAND_SLACK_YEARS`]), the sex stated (a
+/// lookup: also unknown, or every sex when its own is unknown).
+fn bands(p: &Profile, use_: Use) -> Option<(std::ops::RangeInclusive<i32>, &'static [u64])> {
+    let b = p.birth?;
+    let slack = if p.is_missing() {
+        0.0
+    } else {
+        BAND_SLACK_YEARS
+    };
+    let lo = ((b.lo - slack) / BAND_YEARS).floor() as i32;
+    let hi = ((b.hi + slack) / BAND_YEARS).floor() as i32;
+    let sexes: &'static [u64] = match (p.sex, use_) {
+        (Some(homeward_schemas::Sex::Male), Use::File) => &[1],
+        (Some(homeward_schemas::Sex::Female), Use::File) => &[2],
+        (_, Use::File) => &[0],
+        (Some(homeward_schemas::Sex::Male), Use::Probe) => &[1, 0],
+        (Some(homeward_schemas::Sex::Female), Use::Probe) => &[2, 0],
+        (_, Use::Probe) => &[0, 1, 2],
+    };
+    Some((lo..=hi.min(lo + 12), sexes))
+}
+
+fn mark_band_keys(p: &Profile, kind: Kind, m: &MarkSig, use_: Use, mut f: impl FnMut(u64, u64)) {
+    let Some((range, sexes)) = bands(p, use_) else {
+        return;
+    };
+    let mut sigs = vec![m.full_key()];
+    if m.text != 0 {
+        sigs.push(m.sided_key());
+    }
+    for sig in sigs {
+        let plain = key(kind, MARK, &[sig]);
+        for band in range.clone() {
+            for sex in sexes {
+                f(key(kind, MARK_BAND, &[sig, *sex, band as u64]), plain);
+            }
+        }
+    }
+}
+
+/// What `p` looks up to find records of `kind` sharing a mark among those of a compatible
+/// sex and birth: `(banded key, the mark's plain key)`. Used for marks too common for their
+/// plain key to find candidates anywhere (a scar on the abdomen): within one sex and a few
+/// years of birth they are few again.
+pub fn mark_band_probes(p: &Profile, kind: Kind) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for m in &p.marks {
+        mark_band_keys(p, kind, m, Use::Probe, |k, plain| out.push((k, plain)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Everything `p` is filed under.
 pub fn file_keys(p: &Profile) -> Vec<u64> {
     let mut out = Vec::new();
     name_keys(p, p.kind, Use::File, &mut out);
     event_keys(p, p.kind, Use::File, &mut out);
     evidence_keys(p, p.kind, &mut out);
+    for m in &p.marks {
+        mark_band_keys(p, p.kind, m, Use::File, |k, _| out.push(k));
+    }
     out.sort_unstable();
     out.dedup();
     out

@@ -19,6 +19,7 @@ mod geo;
 mod keys;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use homeward_schemas::{Kind, Record, RecordId};
 use rayon::prelude::*;
@@ -66,6 +67,14 @@ pub struct Config {
     /// A blocking key shared by more records than this is not used to find candidates (it
     /// says too little; the other keys still find the pair).
     pub max_bucket: usize,
+    /// How many identification candidates are read by time (the missing records whose last
+    /// contact is nearest before the date found, anywhere), besides those read by place.
+    #[serde(default = "default_time_reads")]
+    pub time_reads: usize,
+}
+
+fn default_time_reads() -> usize {
+    Config::default().time_reads
 }
 
 impl Default for Config {
@@ -74,12 +83,13 @@ impl Default for Config {
             top_k: 20,
             same_person_threshold: 14.0,
             notify_threshold: 12.0,
-            reach_enough: 400,
-            reach_min_km: 200.0,
+            reach_enough: 300,
+            reach_min_km: 150.0,
             reach_max_km: 2500.0,
             birth_slack_years: 5.0,
             full_scores: 60,
             max_bucket: 100,
+            time_reads: 200,
         }
     }
 }
@@ -170,6 +180,8 @@ pub struct Engine {
     keys: FxHashMap<u64, Vec<u32>>,
     geo_missing: geo::GeoIndex,
     geo_found: geo::GeoIndex,
+    time_missing: time::TimeIndex,
+    time_found: time::TimeIndex,
     decisions: Decisions,
 }
 
@@ -252,6 +264,13 @@ impl Engine {
         let with_slots = || profiles.par_iter().enumerate().map(|(i, p)| (i as u32, p));
         e.geo_missing = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| p.is_missing()));
         e.geo_found = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| !p.is_missing()));
+        let slots = || profiles.iter().enumerate().map(|(i, p)| (i as u32, p));
+        let (tm, tf) = rayon::join(
+            || time::TimeIndex::bulk(slots().filter(|(_, p)| p.is_missing())),
+            || time::TimeIndex::bulk(slots().filter(|(_, p)| !p.is_missing())),
+        );
+        e.time_missing = tm;
+        e.time_found = tf;
         e.ids.reserve(profiles.len());
         e.slots.reserve(profiles.len());
         for (i, p) in profiles.into_iter().enumerate() {
@@ -313,8 +332,10 @@ impl Engine {
         }
         if p.is_missing() {
             self.geo_missing.insert(slot, &p);
+            self.time_missing.insert(slot, &p);
         } else {
             self.geo_found.insert(slot, &p);
+            self.time_found.insert(slot, &p);
         }
         self.ids.insert(p.id.clone(), slot);
         self.slots[slot as usize] = Some(p);
@@ -339,8 +360,10 @@ impl Engine {
         }
         if p.is_missing() {
             self.geo_missing.remove(slot, &p);
+            self.time_missing.remove(slot, &p);
         } else {
             self.geo_found.remove(slot, &p);
+            self.time_found.remove(slot, &p);
         }
         self.free.push(slot);
         true
@@ -415,7 +438,7 @@ impl Engine {
                     let w = (0.8 * charts / v.len() as f32).log2().clamp(0.0, 6.0);
                     evidence.extend(v.iter().map(|s| (*s, w)));
                 }
-                keys::Family::Tooth => {}
+                keys::Family::Tooth | keys::Family::Banded => {}
             }
         }
         let mut merged: Vec<(u32, f32)> = evidence.split_off(start);
@@ -433,45 +456,97 @@ impl Engine {
         }
     }
 
-    /// Missing records that may be the person `b` describes, with a first estimate of their
-    /// score: every name- or date-key match, and the best `full_scores` of the others (near
-    /// in place, or sharing marks or teeth) by a cheap estimate.
+    /// Records of `kind` sharing with `p` a mark too common for its plain key, within a
+    /// compatible sex and birth band, with the evidence (bits) the mark's rarity suggests,
+    /// appended to `evidence` (not merged).
+    fn banded_marks(&self, p: &Profile, kind: Kind, evidence: &mut Vec<(u32, f32)>) {
+        if p.marks.is_empty() {
+            return;
+        }
+        let profiles = self.counts.profiles().max(200) as f32;
+        for (banded, plain) in keys::mark_band_probes(p, kind) {
+            let n = self.keys.get(&plain).map_or(0, Vec::len);
+            if n <= keys::bucket_cap(plain, self.config.max_bucket) {
+                continue; // the plain key found them
+            }
+            let Some(v) = self.keys.get(&banded) else {
+                continue;
+            };
+            if v.len() > self.config.max_bucket {
+                continue;
+            }
+            let w = (0.8 * profiles / n as f32).log2().clamp(0.0, 13.0);
+            evidence.extend(v.iter().map(|s| (*s, w)));
+        }
+    }
+
+    /// Missing records that may be the person `b` describes: every name- or date-key match
+    /// and every strong mark or teeth match, scored in full; and the best `full_scores` by a
+    /// cheap estimate of the others: those near in place (the geo walk), those whose last
+    /// contact came shortly before `b` was found, wherever (the time walk, when they may
+    /// still beat the ones read by place), and those sharing weaker marks or teeth.
     fn identification_pool(&self, b: &Profile, out: &mut Vec<u32>) -> u64 {
         let pre = score::Prescorer::new(b, &self.counts);
-        // (slot, estimate): records near in place, estimated as they are read
-        let mut est: Vec<(u32, f32)> = Vec::with_capacity(2048);
-        self.geo_missing.near(
-            b,
-            b.birth,
-            self.config.birth_slack_years,
-            self.config.reach(),
-            |s, summary| est.push((s, pre.score(summary))),
-        );
-        let mut plain = Vec::new();
-        let mut evidence = Vec::new();
-        self.lookup(b, Kind::Missing, true, &mut plain, &mut evidence);
-        // strong shared evidence (a rare mark, several teeth) is always scored in full;
-        // weaker evidence adds to the estimate
-        for (s, w) in evidence {
-            if w >= 8.0 {
-                plain.push(s);
-            } else if w >= 4.0
-                && let Some(sm) = self.summaries.get(s as usize)
-            {
-                est.push((s, w + pre.score(sm)));
+        POOL.with(|cell| {
+            let mut pool = cell.borrow_mut();
+            pool.begin(self.slots.len());
+            // records near in place, estimated as they are read
+            self.geo_missing.near(
+                b,
+                b.birth,
+                self.config.birth_slack_years,
+                self.config.reach(),
+                |s, summary| pool.offer(s, pre.score(summary)),
+            );
+            let mut plain = Vec::new();
+            let mut evidence = Vec::new();
+            self.lookup(b, Kind::Missing, true, &mut plain, &mut evidence);
+            let mut banded = Vec::new();
+            self.banded_marks(b, Kind::Missing, &mut banded);
+            if !banded.is_empty() {
+                banded.append(&mut evidence);
+                evidence = merge_evidence(banded);
             }
-        }
-        let estimated = est.len() as u64;
-        let keep = self.config.full_scores;
-        if est.len() > keep && keep > 0 {
-            est.select_nth_unstable_by(keep - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            est.truncate(keep);
-        }
-        out.extend(est.into_iter().map(|e| e.0));
-        out.extend(plain);
-        out.sort_unstable();
-        out.dedup();
-        estimated
+            // strong shared evidence (a rare mark, several teeth) is always scored in full;
+            // weaker evidence adds to the estimate
+            for (s, w) in evidence {
+                if w >= 8.0 {
+                    plain.push(s);
+                } else if w >= 4.0
+                    && let Some(sm) = self.summaries.get(s as usize)
+                {
+                    pool.offer(s, w + pre.score(sm));
+                }
+            }
+            let keep = self.config.full_scores;
+            // records last seen shortly before `b` was found, far or near: those whose date
+            // could still lift them into the best `keep` (their place at best as good as at
+            // the geo walk's edge, birth, height and race at best agreeing), the latest
+            // `time_reads` of them
+            if let Some(found) = pre.event().filter(|_| self.config.time_reads > 0) {
+                let bar = pool.kth_best(keep);
+                let rest = pre.bound_without_place_and_date()
+                    + score::identification_km_weight(self.config.reach_min_km);
+                let lists = self
+                    .time_missing
+                    .lists(b, b.birth, self.config.birth_slack_years);
+                let to = found.hi + 30;
+                let reach = time_reach(
+                    self.config.time_reads,
+                    |g| score::found_gap_weight(g) + rest >= bar,
+                    |g| lists.count(found.lo - g, to),
+                );
+                if let Some(g) = reach {
+                    lists.visit(found.lo - g, to, |s, _, sm| pool.offer(s, pre.score(sm)));
+                }
+            }
+            let estimated = pool.len() as u64;
+            pool.best_into(keep, out);
+            out.extend(plain);
+            out.sort_unstable();
+            out.dedup();
+            estimated
+        })
     }
 
     /// Unidentified and unclaimed records that missing record `a` may be.
@@ -485,9 +560,28 @@ impl Engine {
             self.config.reach(),
             |s, _| out.push(s),
         );
+        // remains found in the months after the last contact (or days before), anywhere:
+        // the `time_reads` soonest
+        if let Some(seen) = a.event.filter(|_| self.config.time_reads > 0) {
+            let lists = self
+                .time_found
+                .lists(a, birth, self.config.birth_slack_years);
+            let from = seen.lo - 30;
+            let reach = time_reach(
+                self.config.time_reads,
+                |_| true,
+                |g| lists.count(from, seen.hi + g),
+            );
+            if let Some(g) = reach {
+                lists.visit(from, seen.hi + g, |s, _, _| out.push(s));
+            }
+        }
         let mut evidence = Vec::new();
         self.lookup(a, Kind::Unidentified, true, out, &mut evidence);
         self.lookup(a, Kind::Unclaimed, true, out, &mut evidence);
+        self.banded_marks(a, Kind::Unidentified, &mut evidence);
+        self.banded_marks(a, Kind::Unclaimed, &mut evidence);
+        let evidence = merge_evidence(evidence);
         out.extend(evidence.into_iter().filter(|e| e.1 >= 4.0).map(|e| e.0));
         out.sort_unstable();
         out.dedup();
@@ -1025,4 +1119,137 @@ impl Engine {
         }
         Some(parts)
     }
+}
+
+/// How far (days) a read by time goes: the longest gap, up to 40 years, for which `worth`
+/// holds (it holds for short gaps first, then not: the weight of a date falls with the
+/// gap), shortened until at most `reads` records (`count` of a gap) are read. `None` when
+/// not even the same day is worth reading.
+fn time_reach(
+    reads: usize,
+    worth: impl Fn(i32) -> bool,
+    count: impl Fn(i32) -> usize,
+) -> Option<i32> {
+    const MAX: i32 = 40 * 366;
+    if !worth(0) {
+        return None;
+    }
+    // the longest gap worth reading (binary search on the falling weight)
+    let (mut lo, mut hi) = (0, MAX);
+    if worth(MAX) {
+        lo = MAX;
+    } else {
+        while hi - lo > 7 {
+            let mid = lo + (hi - lo) / 2;
+            if worth(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    }
+    let mut g = lo;
+    if count(g) > reads {
+        // the longest gap within the budget
+        let (mut a, mut b) = (0, g);
+        if count(0) > reads {
+            return Some(0);
+        }
+        while b - a > 1 {
+            let mid = a + (b - a) / 2;
+            if count(mid) <= reads {
+                a = mid;
+            } else {
+                b = mid;
+            }
+        }
+        g = a;
+    }
+    Some(g)
+}
+
+/// `(slot, bits)` pairs summed per slot, in slot order.
+fn merge_evidence(mut v: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+    v.sort_unstable_by_key(|x| x.0);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(v.len());
+    for (s, w) in v {
+        match out.last_mut() {
+            Some(last) if last.0 == s => last.1 += w,
+            _ => out.push((s, w)),
+        }
+    }
+    out
+}
+
+/// The candidates estimated for one record, each once with its best estimate (the geo walk,
+/// the time walk and shared evidence may all offer it). Kept per thread and reused: `at`
+/// maps a slot to its place in `est` while `stamp` says it was offered in this round.
+#[derive(Default)]
+struct Pool {
+    round: u32,
+    stamp: Vec<u32>,
+    at: Vec<u32>,
+    est: Vec<(u32, f32)>,
+    scratch: Vec<f32>,
+}
+
+impl Pool {
+    fn begin(&mut self, slots: usize) {
+        if self.stamp.len() < slots {
+            self.stamp.resize(slots, 0);
+            self.at.resize(slots, 0);
+        }
+        self.round = self.round.wrapping_add(1);
+        if self.round == 0 {
+            self.stamp.iter_mut().for_each(|x| *x = 0);
+            self.round = 1;
+        }
+        self.est.clear();
+    }
+
+    fn offer(&mut self, slot: u32, w: f32) {
+        let i = slot as usize;
+        if i >= self.stamp.len() {
+            return;
+        }
+        if self.stamp[i] == self.round {
+            let e = &mut self.est[self.at[i] as usize];
+            e.1 = e.1.max(w);
+        } else {
+            self.stamp[i] = self.round;
+            self.at[i] = self.est.len() as u32;
+            self.est.push((slot, w));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.est.len()
+    }
+
+    /// The `k`-th best estimate so far (minus infinity when fewer).
+    fn kth_best(&mut self, k: usize) -> f32 {
+        if k == 0 || self.est.len() < k {
+            return f32::NEG_INFINITY;
+        }
+        self.scratch.clear();
+        self.scratch.extend(self.est.iter().map(|e| e.1));
+        let (_, kth, _) = self
+            .scratch
+            .select_nth_unstable_by(k - 1, |x, y| y.total_cmp(x));
+        *kth
+    }
+
+    /// Appends the best `k` by estimate (all when `k` is 0) to `out`.
+    fn best_into(&mut self, k: usize, out: &mut Vec<u32>) {
+        if self.est.len() > k && k > 0 {
+            self.est
+                .select_nth_unstable_by(k - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            self.est.truncate(k);
+        }
+        out.extend(self.est.iter().map(|e| e.0));
+    }
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool> = std::cell::RefCell::new(Pool::default());
 }

@@ -393,3 +393,115 @@ fn remains_entered_twice_share_their_evidence() {
             .any(|c| c.left.native_id.ends_with("person.1") && c.rank == 1)
     );
 }
+
+/// Remains and, around them, many missing people of the same sex and age last seen at
+/// `seen`, enough for the walk outwards from the place to stop nearby.
+fn crowded(n: usize, seen: &str) -> Vec<Record> {
+    let mut v = vec![remains("TX-ME", "TX-ME-1", 31.2)];
+    for i in 0..n {
+        let mut r = missing(
+            &format!("TX{:07}", i % 7),
+            &format!("M3{i:05}"),
+            ["JAMES", "ROBERT", "DAVID", "PAUL"][i % 4],
+            ["BROWN", "MILLER", "DAVIS", "GARCIA", "WILSON"][i % 5],
+            &format!("{}-0{}-1{}", 1986 + i % 9, 1 + i % 9, i % 10),
+            31.0 + (i % 40) as f64 * 0.01,
+        );
+        r.last_contact = Some(pd(seen));
+        v.push(r);
+    }
+    v
+}
+
+fn listed(e: &Engine, native: &str) -> Option<u32> {
+    e.candidates(&id("TX-ME", "TX-ME-1"))
+        .iter()
+        .find(|c| c.relation == Relation::PossibleIdentification && c.left.native_id == native)
+        .map(|c| c.rank)
+}
+
+#[test]
+fn remains_found_days_after_a_far_last_contact_are_read_by_time() {
+    let cfg = Config {
+        reach_enough: 20,
+        reach_min_km: 50.0,
+        reach_max_km: 1000.0,
+        full_scores: 10,
+        ..Config::default()
+    };
+    // near, but last seen decades before
+    let mut v = crowded(200, "1999-01-01");
+    // last seen 1,500 km away, two weeks before the remains were found
+    let mut far = missing("MN0101300", "FAR-1", "PETER", "NORTH", "1990-01-01", 44.5);
+    far.last_contact = Some(pd("2023-09-01"));
+    v.push(far);
+    let by_place = Engine::with_records(
+        Config {
+            time_reads: 0,
+            ..cfg
+        },
+        &v,
+    );
+    assert_eq!(listed(&by_place, "FAR-1"), None);
+    let e = Engine::with_records(cfg, &v);
+    assert_eq!(listed(&e, "FAR-1"), Some(1));
+    // the full run agrees with the incremental answer
+    let m = e.run();
+    let row = m
+        .identifications
+        .iter()
+        .find(|c| c.left.native_id == "FAR-1")
+        .unwrap();
+    assert_eq!(row.rank, 1);
+    // and the missing record's own lookup reaches the remains (scored; below the
+    // threshold a missing record's candidates are reported at)
+    let a = e.profile(&id("MN0101300", "FAR-1")).unwrap();
+    let mut pool = Vec::new();
+    e.reverse_pool(a, &mut pool);
+    assert!(pool.contains(&e.ids[&id("TX-ME", "TX-ME-1")]));
+}
+
+#[test]
+fn a_common_mark_finds_candidates_of_the_same_sex_and_age_anywhere() {
+    let cfg = Config {
+        reach_enough: 20,
+        reach_min_km: 50.0,
+        full_scores: 10,
+        max_bucket: 10,
+        time_reads: 0,
+        ..Config::default()
+    };
+    let scar = |r: &mut Record| {
+        r.marks.push(Mark {
+            kind: MarkKind::Scar,
+            side: None,
+            part: "ABDOM".into(),
+            text: None,
+        })
+    };
+    let mut v = crowded(4000, "2015-01-01");
+    let mut b = v.remove(0);
+    scar(&mut b);
+    v.push(b);
+    // the same scar on ten people born decades earlier, far away: with the one to find, too
+    // common for the mark alone to find candidates
+    for i in 0..10 {
+        let mut r = missing(
+            "CO0101300",
+            &format!("OLD-{i}"),
+            "MARK",
+            "OLDER",
+            "1950-02-02",
+            39.0,
+        );
+        scar(&mut r);
+        v.push(r);
+    }
+    let mut far = missing("MN0101300", "FAR-2", "PETER", "NORTH", "1990-01-01", 44.5);
+    scar(&mut far);
+    v.push(far);
+    let e = Engine::with_records(cfg, &v);
+    let rank = listed(&e, "FAR-2");
+    assert!(rank.is_some_and(|r| r <= 3), "{rank:?}");
+    assert_eq!(listed(&e, "OLD-0"), None);
+}

@@ -12,8 +12,9 @@
 //! 3. **Nickname groups** ([`nicknames`]): `BILL`, `WILLIAM` share the group of `WILLIAM`.
 //!
 //! Tokens are then compared by [`compare_tokens`]: exact normalised form, same nickname group,
-//! one or two edits (typos, transpositions), same consonant skeleton (names written without
-//! vowels, as romanised Arabic or Devanagari often are), prefix, initial.
+//! the same consonants when one was written in Arabic (or Hebrew) script, which leaves short
+//! vowels out (`MHMD`, `MOHAMED`), one or two edits (typos, transpositions), same consonant
+//! skeleton (names romanised without vowels), prefix, initial.
 
 mod nicknames;
 #[cfg(test)]
@@ -34,6 +35,8 @@ pub fn hash_str(s: &str) -> u64 {
 
 /// The Latin, upper-case, letters-only tokens of a name text in any script (as
 /// [`translit::match_key`] splits them; plain ASCII takes a fast path to the same result).
+/// A word written in Han characters is one token (`秀英` → `XIUYING`, as pinyin writes a given
+/// name), not one per syllable.
 pub fn latin_tokens(text: &str) -> Vec<String> {
     if text.is_ascii() {
         let mut out = Vec::new();
@@ -52,10 +55,48 @@ pub fn latin_tokens(text: &str) -> Vec<String> {
         }
         return out;
     }
-    translit::match_key(text)
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+    if !text.split_whitespace().any(is_han_word) {
+        return translit::match_key(text)
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    let mut out = Vec::new();
+    for word in text.split_whitespace() {
+        let key = translit::match_key(word);
+        if is_han_word(word) {
+            let joined: String = key.split(' ').collect();
+            if !joined.is_empty() {
+                out.push(joined);
+            }
+        } else {
+            out.extend(key.split(' ').filter(|t| !t.is_empty()).map(str::to_string));
+        }
+    }
+    out
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_han_word(word: &str) -> bool {
+    !word.is_ascii() && word.chars().any(is_han)
+}
+
+/// Whether `text` is written in a script that leaves short vowels out (Arabic, Hebrew): its
+/// Latin tokens are then compared by their consonants too ([`TokenMatch::Consonants`]).
+pub fn is_abjad(text: &str) -> bool {
+    !text.is_ascii() && matches!(translit::detect_script(text), "Arab" | "Hebr")
+}
+
+/// The tokens of a name text in any script, as [`Tok`]s.
+pub fn toks(text: &str) -> Vec<Tok> {
+    let abjad = is_abjad(text);
+    latin_tokens(text)
+        .iter()
+        .filter_map(|w| Tok::with_script(w, abjad))
         .collect()
 }
 
@@ -170,6 +211,33 @@ pub fn skeleton(norm: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The consonant key of a normalised token, for names written without short vowels: a
+/// leading article (`AL`, `EL`) dropped, the vowels dropped (`H` kept: it is a letter of
+/// Arabic), repeats once, and whether the word opens with a vowel. `MOHAMED`, `MUHAMAD` and
+/// `MHMD` share one; `OMAR`, `UMAR` and `AMR` another; `ELSAIED` and `ALSID` a third.
+pub fn consonant_key(norm: &str) -> (u64, u8) {
+    let b = norm.as_bytes();
+    let b = if b.len() > 4 && (b.starts_with(b"AL") || b.starts_with(b"EL")) {
+        &b[2..]
+    } else {
+        b
+    };
+    let mut h = FxHasher::default();
+    let mut len = 0u8;
+    let mut last = 0u8;
+    if b.first().is_some_and(|c| is_vowel(*c)) {
+        h.write_u8(b'*');
+    }
+    for &c in b {
+        if !is_vowel(c) && c != last {
+            h.write_u8(c);
+            len = len.saturating_add(1);
+            last = c;
+        }
+    }
+    (h.finish(), len)
+}
+
 /// A Soundex-like blocking code of a normalised token: the class of the first letter and of
 /// up to three following consonants. Survives vowel typos and most consonant spellings.
 pub fn phonetic_code(norm: &str) -> u32 {
@@ -253,6 +321,11 @@ pub struct Tok {
     pub letters: u32,
     /// Phonetic blocking code.
     pub code: u32,
+    /// Romanised from a script written without short vowels (Arabic, Hebrew).
+    pub abjad: bool,
+    /// [`consonant_key`] hash and length.
+    pub cons: u64,
+    pub cons_len: u8,
 }
 
 impl PartialEq for Tok {
@@ -266,6 +339,12 @@ impl Eq for Tok {}
 impl Tok {
     /// The token for one upper-case ASCII word; `None` when nothing is left.
     pub fn new(word: &str) -> Option<Self> {
+        Self::with_script(word, false)
+    }
+
+    /// The token for one upper-case ASCII word romanised from a script written without short
+    /// vowels (`abjad`) or not.
+    pub fn with_script(word: &str, abjad: bool) -> Option<Self> {
         let norm = normalize(word);
         if norm.is_empty() {
             return None;
@@ -282,7 +361,11 @@ impl Tok {
             .bytes()
             .filter(u8::is_ascii_uppercase)
             .fold(0u32, |m, c| m | 1 << (c - b'A'));
+        let (cons, cons_len) = consonant_key(&norm);
         Some(Self {
+            abjad,
+            cons,
+            cons_len,
             letters,
             skel_len,
             text: word.into(),
@@ -324,15 +407,9 @@ pub struct NameForm {
 impl NameForm {
     /// Builds a form from its parts as texts in any script.
     pub fn from_parts(given: Option<&str>, middle: Option<&str>, family: Option<&str>) -> Self {
-        let toks = |s: Option<&str>| -> Vec<Tok> {
-            s.map(latin_tokens)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|w| Tok::new(w))
-                .collect()
-        };
-        let mut given_toks = toks(given);
-        let mut middle_toks = toks(middle);
+        let part = |s: Option<&str>| -> Vec<Tok> { s.map(toks).unwrap_or_default() };
+        let mut given_toks = part(given);
+        let mut middle_toks = part(middle);
         // "JOHN JAMES" in a given-name field: first is given, the rest middle.
         if given_toks.len() > 1 && middle_toks.is_empty() {
             middle_toks = given_toks.split_off(1);
@@ -340,18 +417,22 @@ impl NameForm {
         Self {
             given: given_toks,
             middle: middle_toks,
-            family: toks(family),
+            family: part(family),
         }
     }
 
     /// Builds a form from a full name written as one string: the first token is the given
     /// name, the last the family name, the rest middle names. (The other order is tried when
-    /// comparing.)
+    /// comparing.) A Chinese name written in Han without a space is family name first: its
+    /// first character is the family name, the rest the given name (`王秀英`).
     pub fn from_full(full: &str) -> Self {
-        let mut toks: Vec<Tok> = latin_tokens(full)
-            .iter()
-            .filter_map(|w| Tok::new(w))
-            .collect();
+        let trimmed = full.trim();
+        if !trimmed.is_ascii() && trimmed.chars().nth(1).is_some() && trimmed.chars().all(is_han) {
+            let split = trimmed.chars().next().map_or(0, char::len_utf8);
+            let (family, given) = trimmed.split_at(split);
+            return Self::from_parts(Some(given), None, Some(family));
+        }
+        let mut toks: Vec<Tok> = toks(full);
         match toks.len() {
             0 => Self::default(),
             1 => Self {
@@ -412,6 +493,9 @@ pub enum TokenMatch {
     Skeleton,
     /// Two edits apart (long names).
     Edit2,
+    /// Same consonants, one of the two written in a script without short vowels
+    /// (`MHMD`, `MOHAMED`; see [`consonant_key`]).
+    Consonants,
     /// One edit apart: a typo, a transposition, a dropped or doubled letter.
     Edit1,
     /// Nickname and formal name of one group.
@@ -429,6 +513,7 @@ impl TokenMatch {
             TokenMatch::Prefix => "short form",
             TokenMatch::Skeleton => "same consonants",
             TokenMatch::Edit2 => "two letters differ",
+            TokenMatch::Consonants => "same consonants (written without vowels)",
             TokenMatch::Edit1 => "one letter differs",
             TokenMatch::Nickname => "nickname",
             TokenMatch::Exact => "agrees",
@@ -444,6 +529,9 @@ pub fn compare_tokens(a: &Tok, b: &Tok) -> TokenMatch {
     if a.groups.iter().any(|g| b.groups.contains(g)) {
         return TokenMatch::Nickname;
     }
+    // one of the two written without short vowels, and the consonants agree: below a
+    // one-letter difference, above anything looser
+    let consonants = (a.abjad || b.abjad) && a.cons == b.cons && a.cons_len >= 2;
     let (x, y) = (a.norm.as_bytes(), b.norm.as_bytes());
     if x.len() == 1 || y.len() == 1 {
         return if x[0] == y[0] {
@@ -468,9 +556,15 @@ pub fn compare_tokens(a: &Tok, b: &Tok) -> TokenMatch {
         if d <= 1 && shorter == 3 && x.len() == y.len() && x[0] == y[0] {
             return TokenMatch::Edit1;
         }
+        if consonants {
+            return TokenMatch::Consonants;
+        }
         if d <= 2 && shorter >= 6 {
             return TokenMatch::Edit2;
         }
+    }
+    if consonants {
+        return TokenMatch::Consonants;
     }
     if a.skel == b.skel && a.skel_len >= 3 && x[0] == y[0] {
         return TokenMatch::Skeleton;

@@ -123,3 +123,78 @@ proptest::proptest! {
         }
     }
 }
+
+fn toks1(s: &str) -> Tok {
+    toks(s).into_iter().next().unwrap()
+}
+
+#[test]
+fn devanagari_names_meet_their_latin_spellings() {
+    for (native, latin) in [
+        ("राहुल", "RAHUL"),
+        ("शर्मा", "SHARMA"),
+        ("नेहा", "NEHA"),
+        ("मंडल", "MANDAL"),
+        ("सिंह", "SINGH"),
+        ("दीपक", "DEEPAK"),
+        ("गीता", "GEETA"),
+        ("पूजा", "POOJA"),
+    ] {
+        assert_eq!(
+            compare_tokens(&toks1(native), &toks1(latin)),
+            TokenMatch::Exact,
+            "{native} {latin}"
+        );
+    }
+    // a Hindi vowel people keep that schwa deletion drops: one letter
+    assert_eq!(
+        compare_tokens(&toks1("सुमति"), &toks1("SUMATI")),
+        TokenMatch::Edit1
+    );
+}
+
+#[test]
+fn arabic_names_meet_their_latin_spellings_by_consonants() {
+    for (native, latin) in [
+        ("محمد", "MOHAMED"),
+        ("محمد", "MUHAMMAD"),
+        ("أحمد", "AHMED"),
+        ("عمر", "OMAR"),
+        ("حسن", "HASSAN"),
+        ("مريم", "MARYAM"),
+        ("السيد", "ELSAYED"),
+        ("مصطفى", "MOSTAFA"),
+    ] {
+        let m = compare_tokens(&toks1(native), &toks1(latin));
+        assert!(m >= TokenMatch::Consonants, "{native} {latin}: {m:?}");
+    }
+    for (native, latin) in [("فاطمة", "FATMA"), ("علي", "ALI"), ("يوسف", "YUSUF")] {
+        let m = compare_tokens(&toks1(native), &toks1(latin));
+        assert!(m >= TokenMatch::Edit1, "{native} {latin}: {m:?}");
+    }
+    // by consonants only against a name written without vowels: two Latin names never
+    assert_eq!(
+        compare_tokens(&toks1("MOHAMED"), &toks1("MAHMOUD")),
+        TokenMatch::None
+    );
+    // the first letter a vowel or not, as written
+    assert_ne!(
+        compare_tokens(&toks1("عمر"), &toks1("MIRA")),
+        TokenMatch::Consonants
+    );
+    assert!(toks1("محمد").abjad && !toks1("MOHAMED").abjad);
+}
+
+#[test]
+fn han_names_are_one_token_a_part_and_family_first_in_full() {
+    assert_eq!(latin_tokens("秀英"), vec!["XIUYING".to_string()]);
+    assert_eq!(
+        compare_tokens(&toks1("秀英"), &toks1("Xiuying")),
+        TokenMatch::Exact
+    );
+    let f = NameForm::from_full("王秀英");
+    assert_eq!(f.display(), "KSIUING VANG");
+    assert_eq!(&*f.family[0].text, "WANG");
+    let p = NameForm::from_parts(Some("秀英"), None, Some("王"));
+    assert_eq!(f, p);
+}

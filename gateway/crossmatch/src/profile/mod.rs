@@ -489,7 +489,10 @@ impl Profile {
             } else if let Some(full) = &n.full {
                 push(NameForm::from_full(full));
             }
-            if let Some(l) = &n.latin {
+            // a computed Latin form is the transliteration of the name itself, which the
+            // tokens above already are (computed now: a form stored by an older version
+            // must not add a stale spelling)
+            if let Some(l) = n.latin.as_ref().filter(|l| !l.computed) {
                 if l.given.is_some() || l.family.is_some() {
                     push(NameForm::from_parts(
                         l.given.as_deref(),

@@ -30,6 +30,35 @@ fn names_in_several_scripts_give_several_forms() {
 }
 
 #[test]
+fn a_computed_latin_form_is_computed_again_not_read() {
+    // a record stored by an older version holds the transliteration of its time
+    let mut r = Record::new(
+        Kind::Missing,
+        "gmcn-in.example.org",
+        "gmcn-in.example.org/p.1",
+    );
+    r.names.push(Name {
+        given: Some("नेहा".into()),
+        family: Some("मंडल".into()),
+        latin: Some(LatinName {
+            full: Some("neha mmdl".into()),
+            given: Some("neha".into()),
+            family: Some("mmdl".into()),
+            computed: true,
+        }),
+        ..Name::default()
+    });
+    let p = Profile::build(&r);
+    assert_eq!(p.names.len(), 1);
+    assert_eq!(p.names[0].display(), "NEHA MANDAL");
+    // a partner's own Latin form is kept
+    if let Some(l) = r.names[0].latin.as_mut() {
+        l.computed = false;
+    }
+    assert_eq!(Profile::build(&r).names.len(), 2);
+}
+
+#[test]
 fn birth_interval_from_dob_eyb_or_age() {
     let mut m = Record::new(Kind::Missing, "TX", "M1");
     m.birth_dates.push(pd("2011-03-12"));

@@ -189,6 +189,9 @@ fn token_weight(m: TokenMatch, a: &Tok, b: &Tok, role: Role, counts: &Counts) ->
         TokenMatch::Edit1 => agree - 2.5,
         TokenMatch::Edit2 => agree - 4.5,
         TokenMatch::Skeleton => agree - 4.0,
+        // what the script wrote agrees; the vowels are the reader's guess
+        TokenMatch::Consonants if a.cons_len.min(b.cons_len) >= 3 => agree - 2.5,
+        TokenMatch::Consonants => agree - 3.5,
         TokenMatch::Prefix => agree - 4.0,
         TokenMatch::Initial => {
             return match role {
@@ -730,15 +733,14 @@ fn marks<S: Sink>(
     if a.marks.is_empty() && b.marks.is_empty() {
         return;
     }
-    let mut used = [false; 16];
+    // which marks of `a` were matched, and the outcome of each mark of `b` (bit sets)
+    let mut used: u16 = 0;
     let mut total = 0.0f32;
-    let mut agreed: Vec<usize> = Vec::new();
-    let mut partial: Vec<usize> = Vec::new();
-    let mut only_b: Vec<usize> = Vec::new();
-    for (j, mb) in b.marks.iter().enumerate() {
+    let (mut agreed, mut partial, mut only_b) = (0u64, 0u64, 0u64);
+    for (j, mb) in b.marks.iter().enumerate().take(64) {
         let mut best: Option<(f32, usize, bool)> = None;
         for (i, ma) in a.marks.iter().enumerate().take(16) {
-            if used[i] || ma.kind != mb.kind || ma.part != mb.part {
+            if used & (1 << i) != 0 || ma.kind != mb.kind || ma.part != mb.part {
                 continue;
             }
             let side_ok = ma.side == mb.side || ma.side == 0 || mb.side == 0;
@@ -758,10 +760,9 @@ fn marks<S: Sink>(
                         - 1.0,
                     false,
                 )
-            } else if side_ok {
-                // texts differ: the same kind of mark at the same place, described otherwise
-                (0.5, false)
             } else {
+                // texts differ, or sides: the same kind of mark at the same place, described
+                // otherwise
                 (0.5, false)
             };
             if best.is_none_or(|b| w > b.0) {
@@ -770,23 +771,34 @@ fn marks<S: Sink>(
         }
         match best {
             Some((w, i, full)) => {
-                used[i] = true;
+                used |= 1 << i;
                 total += w;
                 if full {
-                    agreed.push(j);
+                    agreed |= 1 << j;
                 } else {
-                    partial.push(j);
+                    partial |= 1 << j;
                 }
             }
-            None => only_b.push(j),
+            None => only_b |= 1 << j,
         }
     }
-    let only_a: Vec<usize> = (0..a.marks.len().min(16)).filter(|i| !used[*i]).collect();
-    total += (only_b.len() as f32 * unmatched_b).max(-3.0);
-    total += (only_a.len() as f32 * unmatched_a).max(-2.0);
+    let a_marks = a.marks.len().min(16);
+    let only_a = (0..a_marks).filter(|i| used & (1 << i) == 0).count();
+    total += (only_b.count_ones() as f32 * unmatched_b).max(-3.0);
+    total += (only_a as f32 * unmatched_a).max(-2.0);
+    let of_b = |set: u64| -> Vec<usize> {
+        (0..b.marks.len().min(64))
+            .filter(|j| set & (1 << j) != 0)
+            .collect()
+    };
+    let agreed = || of_b(agreed);
+    let partial = || of_b(partial);
+    let only_b = || of_b(only_b);
+    let only_a = || -> Vec<usize> { (0..a_marks).filter(|i| used & (1 << i) == 0).collect() };
     sink.add(Attribute::Marks, total, || {
         let label = |m: &crate::profile::MarkSig| m.label.to_string();
         let mut words = Vec::new();
+        let (agreed, partial, only_a, only_b) = (agreed(), partial(), only_a(), only_b());
         if !agreed.is_empty() {
             let l: Vec<String> = agreed.iter().map(|j| label(&b.marks[*j])).collect();
             words.push(format!("{} on both", l.join(", ")));
@@ -1224,6 +1236,18 @@ impl Prescorer {
             height: b.height,
             race,
         }
+    }
+
+    /// The most a candidate can gain from birth, height and race: with the place and the
+    /// dates, a bound on its estimate.
+    pub(crate) fn bound_without_place_and_date(&self) -> f32 {
+        let race = self.race.iter().copied().fold(0.0f32, f32::max);
+        self.age_inside + 1.6 + race
+    }
+
+    /// The day the case of the record prescored against happened (found, died).
+    pub(crate) fn event(&self) -> Option<crate::profile::DaySpan> {
+        self.event
     }
 
     pub(crate) fn score(&self, a: &crate::profile::Summary) -> f32 {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::profile::Profile;
 pub use compare::Counts;
-pub(crate) use compare::Prescorer;
+pub(crate) use compare::{Prescorer, found_gap_weight, identification_km_weight};
 
 /// What a candidate pair claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
