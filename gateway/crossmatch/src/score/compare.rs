@@ -567,11 +567,8 @@ pub(crate) fn height_estimate_weight(
     gap: Option<f32>,
 ) -> (f32, f32) {
     let mut h_ext = h;
-    if let (Some(age), Some(gap)) = (age, gap)
-        && age < 18.0
-        && gap > 0.0
-    {
-        h_ext.hi += 6.0 * gap.min(18.0 - age);
+    if let Some((grow, _)) = growth_allowance(age, gap) {
+        h_ext.hi += grow;
     }
     // a reported height is itself a few centimetres uncertain
     let d = (h_ext.gap(&est) - 2.0).max(0.0);
@@ -584,16 +581,47 @@ pub(crate) fn height_estimate_weight(
     (w, d)
 }
 
+/// How many centimetres a child may have grown above the height on file by the time the
+/// remains were found: 6 cm a year until 18 (see [`height_estimate_weight`]).
+fn growth_allowance(age: Option<f32>, gap: Option<f32>) -> Option<(f32, f32)> {
+    match (age, gap) {
+        (Some(age), Some(gap)) if age < 18.0 && gap > 0.0 => Some((6.0 * gap.min(18.0 - age), gap)),
+        _ => None,
+    }
+}
+
 fn height_estimate<S: Sink>(a: &Profile, b: &Profile, sink: &mut S) {
     let (Some(h), Some(est)) = (a.height, b.height) else {
         return;
     };
-    let (w, d) = height_estimate_weight(h, est, a.age_at_event(), event_gap_years(a, b));
+    let (age, gap) = (a.age_at_event(), event_gap_years(a, b));
+    let (w, d) = height_estimate_weight(h, est, age, gap);
     sink.add(Attribute::Height, w, || {
+        // the growth allowed for, when it was: an investigator sees why a child's height on
+        // file can fit a taller estimate
+        let grown = growth_allowance(age, gap)
+            .filter(|(cm, _)| *cm >= 1.0)
+            .map(|(cm, years)| {
+                let later = if years < 2.0 {
+                    format!("{:.0} months", (years * 12.0).round().max(1.0))
+                } else {
+                    format!("{years:.0} years")
+                };
+                format!(
+                    " (missing at {:.0}, found {later} later: up to {:.0} cm more allowed for growth)",
+                    age.unwrap_or_default(),
+                    cm.round()
+                )
+            })
+            .unwrap_or_default();
         if d <= 0.0 {
-            format!("{} fits the estimate {}", cm(&h), cm(&est))
+            format!("{} fits the estimate {}{grown}", cm(&h), cm(&est))
         } else {
-            format!("{} is {d:.0} cm outside the estimate {}", cm(&h), cm(&est))
+            format!(
+                "{} is {d:.0} cm outside the estimate {}{grown}",
+                cm(&h),
+                cm(&est)
+            )
         }
     });
 }

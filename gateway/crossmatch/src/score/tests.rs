@@ -295,9 +295,13 @@ fn estimates_fit_with_tolerance() {
     teen.height_cm = Some(Range::new(155.0, 162.0).unwrap());
     let r = reasons_of(&child, &teen, Relation::PossibleIdentification);
     assert!(
-        r.contains("height: 140 cm fits the estimate 155-162 cm"),
+        r.contains("height: 140 cm fits the estimate 155-162 cm (missing at 10, found"),
         "{r}"
     );
+    assert!(r.contains("cm more allowed for growth)"), "{r}");
+    // an adult's height is not grown
+    let adult = reasons_of(&m, &u, Relation::PossibleIdentification);
+    assert!(!adult.contains("growth"), "{adult}");
 }
 
 #[test]
