@@ -285,7 +285,7 @@ jitter = 2.0
     );
     expect(
         line_of("0 61 * * * *", 0),
-        "Minutes must be less than 59",
+        "Minutes must be at most 59",
         "sec min hour",
     );
     expect(

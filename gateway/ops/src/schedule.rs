@@ -67,7 +67,9 @@ impl Trigger {
                 .map(str::trim)
                 .rfind(|l| !l.is_empty() && !l.starts_with('^') && *l != expr)
                 .unwrap_or("not a cron expression")
-                .to_string(),
+                // the crate names the inclusive maximum as if it were exclusive ("Seconds
+                // must be less than 59" for 61): say what it means
+                .replace(" must be less than ", " must be at most "),
         })?;
         let trigger = Trigger::Cron {
             expr: expr.to_string(),
@@ -145,10 +147,9 @@ mod tests {
                 .describe()
                 .contains("UTC")
         );
-        assert!(matches!(
-            Trigger::parse("0 61 * * * *", None),
-            Err(ScheduleError::Cron { .. })
-        ));
+        let e = Trigger::parse("0 61 * * * *", None).unwrap_err();
+        assert!(matches!(e, ScheduleError::Cron { .. }));
+        assert!(e.to_string().contains("Minutes must be at most 59"), "{e}");
         assert!(matches!(
             Trigger::parse("0 0 * * * *", Some("Mars/Olympus")),
             Err(ScheduleError::TimeZone { .. })
