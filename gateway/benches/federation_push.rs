@@ -104,6 +104,11 @@ fn catch_up(hub: &Running) {
     panic!("the hub's crossmatch consumer did not catch up within a minute");
 }
 
+/// The allocator of the `homeward` binary (gateway/src/main.rs), so the figures are those
+/// of `homeward serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn push(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
