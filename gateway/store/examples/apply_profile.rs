@@ -1,8 +1,9 @@
 //! Times (and, under a profiler, shows) the store's write path on its own: 10,000 typical
 //! records applied as one atomic, durable batch into a fresh store (all new), then the same
 //! records changed (every one a new version, as in a federation push), and the changed batch
-//! again (every one a duplicate). The records are shaped as `homeward_exchange::fixtures::
-//! typical_records` (NCIC-like, ~640 bytes of JSON each). Synthetic data only.
+//! again (every one a duplicate). The records are `homeward_exchange::fixtures::
+//! typical_records`, those of the federation push benchmarks (NCIC-like, ~700 bytes of JSON
+//! each). Synthetic data only.
 //!
 //! `cargo run --release -p homeward-store --example apply_profile -- [sled|redb] [records] [rounds]`
 
@@ -11,69 +12,9 @@
 use std::time::{Duration, Instant};
 
 use homeward_adapters::{Position, ReadItem};
-use homeward_schemas::units::Range;
-use homeward_schemas::*;
+use homeward_exchange::fixtures::typical_records;
+use homeward_schemas::Record;
 use homeward_store::{EngineKind, InputContext, Store};
-
-fn date(s: &str) -> PartialDate {
-    s.parse().unwrap()
-}
-
-fn typical(source: &str, n: usize) -> Vec<Record> {
-    const GIVEN: [&str; 6] = ["Meagan", "Tammy", "Susan", "Diego", "Amara", "Lin"];
-    const FAMILY: [&str; 6] = ["Willyams", "Roberc", "Gomez", "Okafor", "Haddad", "Nguyen"];
-    (0..n)
-        .map(|i| {
-            let mut r = Record::new(Kind::Missing, source, format!("M{:09}", 100_000 + i));
-            r.format = Some("ncic".into());
-            r.agency.ori = Some(source.into());
-            r.case_number = Some(format!("{i}-{i:06}"));
-            r.nic = Some(format!("M{:09}", 100_000 + i));
-            r.names = vec![Name {
-                given: Some(GIVEN[i % 6].into()),
-                family: Some(FAMILY[(i / 6) % 6].to_uppercase()),
-                middle: (i % 4 == 0).then(|| "JENNIFER".into()),
-                ..Name::default()
-            }];
-            r.sex = Some(if i % 2 == 0 { Sex::Female } else { Sex::Male });
-            r.race = Some(Race::ALL[i % 5]);
-            r.birth_dates = vec![date(&format!(
-                "{}-{:02}-{:02}",
-                1970 + i % 45,
-                1 + i % 12,
-                1 + i % 28
-            ))];
-            r.height_cm = Some(Range::exact(150.0 + (i % 40) as f64));
-            r.weight_kg = (i % 3 != 0).then(|| Range::exact(50.0 + (i % 45) as f64));
-            r.eye = Some(EyeColor::ALL[i % 5]);
-            r.hair = Some(HairColor::ALL[i % 6]);
-            if i % 3 == 0 {
-                r.marks = vec![Mark {
-                    kind: MarkKind::Tattoo,
-                    side: Some(Side::Left),
-                    part: "ARM".into(),
-                    text: Some("DRAGON".into()),
-                }];
-            }
-            r.missing_type = Some(MissingType::MissingPerson);
-            r.last_contact = Some(date(&format!(
-                "20{:02}-{:02}-{:02}",
-                15 + i % 11,
-                1 + i % 12,
-                1 + i % 28
-            )));
-            r.last_seen = Some(Place {
-                city: Some("LAKE CAMERON".into()),
-                region: Some("US-AL".into()),
-                country: Some("US".into()),
-                lat: Some(32.8 + (i % 100) as f64 / 1000.0),
-                lon: Some(-86.79 - (i % 100) as f64 / 1000.0),
-                ..Place::default()
-            });
-            r
-        })
-        .collect()
-}
 
 /// CPU time of this process (user + system, all threads) from `/proc/self/stat`: the figure
 /// that holds on a loaded machine, where wall time includes waiting for a core.
@@ -112,7 +53,7 @@ fn items(records: &[Record], generation: u64) -> Vec<ReadItem> {
 
 /// Native costs of the encodings the write path does, per typical record.
 fn micro() {
-    let recs = typical("AL1775001", 10_000);
+    let recs = typical_records("AL1775001", 10_000);
     let time = |name: &str, f: &mut dyn FnMut(&Record)| {
         let started = Instant::now();
         for r in &recs {
@@ -165,7 +106,7 @@ fn main() {
         |d| tempfile::tempdir_in(d).unwrap(),
     );
     let store = Store::open(dir.path(), engine).unwrap();
-    let base = typical("AL1775001", n);
+    let base = typical_records("AL1775001", n);
     let phase = |name: &str, items: &[ReadItem], expect: &str| -> Duration {
         let input = InputContext::exchange(format!("bench/{name}"), "canonical");
         let (started, cpu) = (Instant::now(), cpu_time());

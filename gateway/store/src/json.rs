@@ -215,27 +215,6 @@ mod tests {
     use crate::model::{ChangeKind, InputRef, Origin, VersionEntry};
     use crate::testkit::{missing, t, unidentified};
     use homeward_schemas::{Note, Record, Status, StatusEvent, units::Range};
-    use serde_json::Map;
-
-    fn reference_changed(old: &Record, new: &Record) -> Vec<String> {
-        let to_map = |r: &Record| match serde_json::to_value(r) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
-        let (a, b) = (to_map(old), to_map(new));
-        let mut out: Vec<String> = Vec::new();
-        for (k, v) in &b {
-            if k != "version" && a.get(k) != Some(v) {
-                out.push(k.clone());
-            }
-        }
-        for k in a.keys() {
-            if k != "version" && !b.contains_key(k) {
-                out.push(k.clone());
-            }
-        }
-        out
-    }
 
     fn reference_digest(r: &Record) -> String {
         let mut r = r.clone();
@@ -297,7 +276,11 @@ mod tests {
                     serde_json::to_vec(b).unwrap(),
                 );
                 let got = changed_fields(&Fields::of(&ja).unwrap(), &Fields::of(&jb).unwrap());
-                assert_eq!(got, Some(reference_changed(a, b)), "{a:?} -> {b:?}");
+                assert_eq!(
+                    got,
+                    Some(crate::lifecycle::changed_fields_by_value(a, b)),
+                    "{a:?} -> {b:?}"
+                );
             }
         }
         // -0.0 and 0.0 are different bytes but the same value

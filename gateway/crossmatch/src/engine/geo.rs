@@ -19,7 +19,8 @@ struct Entry {
     summary: Summary,
 }
 
-fn sex_code(p: &Profile) -> u8 {
+/// 0 unknown, 1 male, 2 female (the geo grid's and the time lists' split by sex).
+pub(super) fn sex_code(p: &Profile) -> u8 {
     match p.sex {
         Some(homeward_schemas::Sex::Male) => 1,
         Some(homeward_schemas::Sex::Female) => 2,

@@ -6,6 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::geo::sex_code;
 use crate::profile::{Profile, Span, Summary};
 
 /// Years of birth one list spans.
@@ -21,14 +22,6 @@ struct Entry {
     birth: f32,
     id: u32,
     summary: Summary,
-}
-
-fn sex_code(p: &Profile) -> u8 {
-    match p.sex {
-        Some(homeward_schemas::Sex::Male) => 1,
-        Some(homeward_schemas::Sex::Female) => 2,
-        _ => 0,
-    }
 }
 
 fn band(birth: f32) -> i16 {
