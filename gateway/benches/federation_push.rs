@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use homeward_exchange::fixtures::typical_records;
+use homeward_exchange::fixtures::{process_cpu_time, typical_records};
 use homeward_exchange::keys::GatewayIdentity;
 use homeward_exchange::partners::{PartnerConfig, PartnersFile};
 use homeward_exchange::payload::PayloadItem;
@@ -30,18 +30,6 @@ use homeward_gateway::service::{Gateway, Running};
 use homeward_store::EngineKind;
 
 const RECORDS: usize = 10_000;
-
-/// CPU time of this process (user + system) from `/proc/self/stat`, where there is one: the
-/// load-independent figure on a shared machine (both gateways run in this process).
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // fields after the command name (which ends with the last ')'): utime is the 12th, stime 13th
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on Linux
-    Some(Duration::from_millis(ticks * 10))
-}
 
 fn port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -168,12 +156,12 @@ fn push(c: &mut Criterion) {
                             })
                             .collect();
                         let started = Instant::now();
-                        let cpu_before = cpu_time();
+                        let cpu_before = process_cpu_time();
                         let pushed = rt
                             .block_on(state.federation().client.push("hub.example", &items))
                             .unwrap();
                         total += started.elapsed();
-                        if let (Some(a), Some(b)) = (cpu_before, cpu_time()) {
+                        if let (Some(a), Some(b)) = (cpu_before, process_cpu_time()) {
                             cpu.0 += b.saturating_sub(a);
                             cpu.1 += 1;
                         }

@@ -8,16 +8,9 @@ use homeward_exchange::harness::TestGateway;
 use homeward_exchange::payload::PayloadItem;
 use homeward_exchange::policy::PartnerRole;
 
-/// User + system CPU time of this process (all threads), from /proc (10 ms ticks).
+/// User + system CPU time of this process (all threads), in ms (0 where /proc is absent).
 fn cpu_ms() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or_default();
-    let f: Vec<u64> = after
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    // fields 14 and 15 (utime, stime) are at 11 and 12 after the command name
-    (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) * 10
+    homeward_exchange::fixtures::process_cpu_time().map_or(0, |d| d.as_millis() as u64)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

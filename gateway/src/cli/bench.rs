@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use homeward_crossmatch::replay::Replay;
 use homeward_crossmatch::{Config, Engine, Profile};
+use homeward_exchange::fixtures::process_cpu_time;
 use homeward_generate::{Config as WorldConfig, Item, generate};
 use homeward_schemas::{Kind, Record};
 use rayon::prelude::*;
@@ -111,14 +112,6 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-/// This process's CPU time (user + system), from `/proc/self/stat`; `None` elsewhere.
-fn cpu_time() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let f: Vec<&str> = s.rsplit(')').next()?.split_whitespace().collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
-}
-
 /// This process's peak resident memory (`VmHWM`) in MiB; `None` off Linux.
 fn peak_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -187,7 +180,7 @@ fn read_profiles(path: &Path, limit: usize) -> Result<Read, CliError> {
         if chunk.is_empty() {
             break;
         }
-        let (t, c) = (Instant::now(), cpu_time());
+        let (t, c) = (Instant::now(), process_cpu_time());
         let recs: Vec<Record> = chunk
             .par_iter()
             .map(|l| serde_json::from_str::<Record>(l))
@@ -195,7 +188,7 @@ fn read_profiles(path: &Path, limit: usize) -> Result<Read, CliError> {
             .map_err(|e| CliError::failed("reading records", e))?;
         drop(chunk);
         out.parse += t.elapsed();
-        if let (Some(c0), Some(c1)) = (c, cpu_time()) {
+        if let (Some(c0), Some(c1)) = (c, process_cpu_time()) {
             out.parse_cpu += c1.saturating_sub(c0);
         }
         let t = Instant::now();
@@ -227,7 +220,7 @@ fn secs(d: Duration) -> f64 {
 
 /// One measured run, in this (child) process.
 fn child(a: RunArgs) -> Result<ExitCode, CliError> {
-    let cpu0 = cpu_time();
+    let cpu0 = process_cpu_time();
     let limit = if a.stored == 0 { usize::MAX } else { a.stored };
     let Read {
         profiles,
@@ -250,7 +243,7 @@ fn child(a: RunArgs) -> Result<ExitCode, CliError> {
         let m = engine.run();
         rep.run_s = secs(t.elapsed());
         rep.total_s = rep.profiles_s + rep.index_s + rep.run_s;
-        rep.cpu_s = match (cpu0, cpu_time()) {
+        rep.cpu_s = match (cpu0, process_cpu_time()) {
             (Some(x), Some(y)) => Some(secs(y.saturating_sub(x).saturating_sub(parse_cpu))),
             _ => None,
         };

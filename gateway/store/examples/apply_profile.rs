@@ -12,24 +12,9 @@
 use std::time::{Duration, Instant};
 
 use homeward_adapters::{Position, ReadItem};
-use homeward_exchange::fixtures::typical_records;
+use homeward_exchange::fixtures::{process_cpu_time, typical_records};
 use homeward_schemas::Record;
 use homeward_store::{EngineKind, InputContext, Store};
-
-/// CPU time of this process (user + system, all threads) from `/proc/self/stat`: the figure
-/// that holds on a loaded machine, where wall time includes waiting for a core.
-fn cpu_time() -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
-    };
-    let Some(end) = stat.rfind(')') else {
-        return Duration::ZERO;
-    };
-    let f: Vec<&str> = stat[end + 2..].split(' ').collect();
-    let ticks: u64 = f.get(11).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-    Duration::from_millis(ticks * 10)
-}
 
 /// Items as the exchange's receiver makes them: the record, and its JSON as the raw bytes.
 fn items(records: &[Record], generation: u64) -> Vec<ReadItem> {
@@ -109,9 +94,12 @@ fn main() {
     let base = typical_records("AL1775001", n);
     let phase = |name: &str, items: &[ReadItem], expect: &str| -> Duration {
         let input = InputContext::exchange(format!("bench/{name}"), "canonical");
-        let (started, cpu) = (Instant::now(), cpu_time());
+        let (started, cpu) = (Instant::now(), process_cpu_time().unwrap_or_default());
         let r = store.apply_batch(items, &input).unwrap();
-        let (took, cpu) = (started.elapsed(), cpu_time().saturating_sub(cpu));
+        let (took, cpu) = (
+            started.elapsed(),
+            process_cpu_time().unwrap_or_default().saturating_sub(cpu),
+        );
         assert!(
             r.outcomes.iter().all(|o| o.outcome.label() == expect),
             "{name}"
