@@ -839,6 +839,17 @@ mod tests {
             proptest::prop_assert_eq!(to_latin(&s), old_to_latin(&s));
         }
 
+        /// Any sequence of Devanagari and Arabic code points (signs without their consonant,
+        /// a virama or nukta first, joiners, digits) romanises without a panic, to ASCII.
+        #[test]
+        fn devanagari_and_arabic_never_panic(
+            s in "[\u{0900}-\u{097F}\u{0600}-\u{06FF}\u{200C}\u{200D} ]{0,24}"
+        ) {
+            proptest::prop_assert!(to_latin(&s).is_ascii());
+            let k = match_key(&s);
+            proptest::prop_assert!(k.bytes().all(|b| b.is_ascii_uppercase() || b == b' '));
+        }
+
         #[test]
         fn always_ascii(s in "\\PC{0,40}") {
             proptest::prop_assert!(to_latin(&s).is_ascii());
