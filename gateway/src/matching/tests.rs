@@ -342,7 +342,10 @@ fn the_running_consumer_follows_the_feed_and_stops() {
     import(&store, &[juan.clone(), found.clone()]);
     handle.notify();
     let until = Instant::now() + Duration::from_secs(30);
-    while store.cursor(CONSUMER).unwrap() < store.last_seq().unwrap() {
+    // the status is set after the cursor is committed: wait for the status to say so
+    while store.cursor(CONSUMER).unwrap() < store.last_seq().unwrap()
+        || handle.status().cursor < store.last_seq().unwrap()
+    {
         assert!(Instant::now() < until, "{:?}", handle.status());
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -531,13 +531,14 @@ impl Engine {
                     .time_missing
                     .lists(b, b.birth, self.config.birth_slack_years);
                 let to = found.hi + 30;
-                let reach = time_reach(
-                    self.config.time_reads,
-                    |g| score::found_gap_weight(g) + rest >= bar,
-                    |g| lists.count(found.lo - g, to),
-                );
-                if let Some(g) = reach {
-                    lists.visit(found.lo - g, to, |s, _, sm| pool.offer(s, pre.score(sm)));
+                if let Some(g) = worth_reach(|g| score::found_gap_weight(g) + rest >= bar) {
+                    lists.walk(
+                        (found.lo - g, to),
+                        found.lo,
+                        true,
+                        self.config.time_reads,
+                        |s, _, sm| pool.offer(s, pre.score(sm)),
+                    );
                 }
             }
             let estimated = pool.len() as u64;
@@ -567,14 +568,13 @@ impl Engine {
                 .time_found
                 .lists(a, birth, self.config.birth_slack_years);
             let from = seen.lo - 30;
-            let reach = time_reach(
+            lists.walk(
+                (from, seen.hi.saturating_add(TIME_REACH_MAX)),
+                seen.hi,
+                false,
                 self.config.time_reads,
-                |_| true,
-                |g| lists.count(from, seen.hi + g),
+                |s, _, _| out.push(s),
             );
-            if let Some(g) = reach {
-                lists.visit(from, seen.hi + g, |s, _, _| out.push(s));
-            }
         }
         let mut evidence = Vec::new();
         self.lookup(a, Kind::Unidentified, true, out, &mut evidence);
@@ -1121,51 +1121,31 @@ impl Engine {
     }
 }
 
-/// How far (days) a read by time goes: the longest gap, up to 40 years, for which `worth`
-/// holds (it holds for short gaps first, then not: the weight of a date falls with the
-/// gap), shortened until at most `reads` records (`count` of a gap) are read. `None` when
-/// not even the same day is worth reading.
-fn time_reach(
-    reads: usize,
-    worth: impl Fn(i32) -> bool,
-    count: impl Fn(i32) -> usize,
-) -> Option<i32> {
-    const MAX: i32 = 40 * 366;
+/// The longest gap (days) a read by time may go: 40 years.
+const TIME_REACH_MAX: i32 = 40 * 366;
+
+/// The longest gap, up to [`TIME_REACH_MAX`] and to a week, for which `worth` holds (it
+/// holds for short gaps first, then not: the weight of a date falls with the gap). `None`
+/// when not even the same day is worth reading. How many records a read takes within it is
+/// the walk's budget ([`time::Lists::walk`]).
+fn worth_reach(worth: impl Fn(i32) -> bool) -> Option<i32> {
     if !worth(0) {
         return None;
     }
-    // the longest gap worth reading (binary search on the falling weight)
-    let (mut lo, mut hi) = (0, MAX);
-    if worth(MAX) {
-        lo = MAX;
-    } else {
-        while hi - lo > 7 {
-            let mid = lo + (hi - lo) / 2;
-            if worth(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+    // binary search on the falling weight
+    let (mut lo, mut hi) = (0, TIME_REACH_MAX);
+    if worth(TIME_REACH_MAX) {
+        return Some(TIME_REACH_MAX);
+    }
+    while hi - lo > 7 {
+        let mid = lo + (hi - lo) / 2;
+        if worth(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
         }
     }
-    let mut g = lo;
-    if count(g) > reads {
-        // the longest gap within the budget
-        let (mut a, mut b) = (0, g);
-        if count(0) > reads {
-            return Some(0);
-        }
-        while b - a > 1 {
-            let mid = a + (b - a) / 2;
-            if count(mid) <= reads {
-                a = mid;
-            } else {
-                b = mid;
-            }
-        }
-        g = a;
-    }
-    Some(g)
+    Some(lo)
 }
 
 /// `(slot, bits)` pairs summed per slot, in slot order.

@@ -60,7 +60,78 @@ pub struct Lists<'a> {
 }
 
 impl<'a> Lists<'a> {
+    /// A walk in time from one end of `[lo, hi]`: from `hi` down when `latest_first`, else
+    /// from `lo` up. Every record on the near side of `edge` (a day `>= edge` walking down,
+    /// `<= edge` walking up) is read; past it, the walk reads on while it has read at most
+    /// `reads` records, and a day is read whole or not at all (the day of the `reads + 1`-th
+    /// record is left out with every record on it). `f` gets `(id, day, summary)` of those
+    /// whose birth falls in the range (or is unknown), latest (earliest) first.
+    ///
+    /// The lists are merged with a heap, so a walk costs its reads, not a search of the
+    /// whole window per list.
+    pub fn walk(
+        &self,
+        (lo, hi): (i32, i32),
+        edge: i32,
+        latest_first: bool,
+        reads: usize,
+        mut f: impl FnMut(u32, i32, &Summary),
+    ) {
+        if lo > hi {
+            return;
+        }
+        // the heap orders by a key that grows in the walk's direction's reverse, so the
+        // max-heap pops the next day of the walk
+        let key = |day: i32| if latest_first { day } else { -day };
+        // per list: the window's bounds and the cursor (the next index to read)
+        let mut cursors: Vec<(&[Entry], usize)> = Vec::with_capacity(self.lists.len());
+        let mut heap = std::collections::BinaryHeap::with_capacity(self.lists.len());
+        for l in &self.lists {
+            let start = l.partition_point(|e| e.day < lo);
+            let end = l.partition_point(|e| e.day <= hi);
+            if start >= end {
+                continue;
+            }
+            let window = &l[start..end];
+            let first = if latest_first { window.len() - 1 } else { 0 };
+            heap.push((key(window[first].day), cursors.len()));
+            cursors.push((window, first));
+        }
+        let beyond = |day: i32| if latest_first { day < edge } else { day > edge };
+        let mut read: Vec<&Entry> = Vec::with_capacity(reads + 1);
+        while let Some((_, i)) = heap.pop() {
+            let Some(&(window, at)) = cursors.get(i) else {
+                break;
+            };
+            let e = &window[at];
+            read.push(e);
+            if read.len() > reads && beyond(e.day) {
+                // the budget is spent past the edge: leave this record's day out
+                let cut = e.day;
+                while read.last().is_some_and(|x| x.day == cut && beyond(x.day)) {
+                    read.pop();
+                }
+                break;
+            }
+            let next = if latest_first {
+                at.checked_sub(1)
+            } else {
+                Some(at + 1).filter(|&n| n < window.len())
+            };
+            if let Some(n) = next {
+                cursors[i].1 = n;
+                heap.push((key(window[n].day), i));
+            }
+        }
+        for e in read {
+            if e.birth.is_nan() || (e.birth >= self.lo && e.birth <= self.hi) {
+                f(e.id, e.day, &e.summary);
+            }
+        }
+    }
+
     /// How many entries have a day in `[from, to]` (before the exact birth check).
+    #[cfg(test)]
     pub fn count(&self, from: i32, to: i32) -> usize {
         self.lists
             .iter()
@@ -70,6 +141,7 @@ impl<'a> Lists<'a> {
 
     /// Visits the records with a day in `[from, to]` whose birth falls in the range (or is
     /// unknown), as `(id, day, summary)`.
+    #[cfg(test)]
     pub fn visit(&self, from: i32, to: i32, mut f: impl FnMut(u32, i32, &Summary)) {
         for l in &self.lists {
             let start = l.partition_point(|e| e.day < from);
@@ -166,5 +238,131 @@ impl TimeIndex {
             }
         }
         Lists { lists, lo, hi }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The walk as it was first written: a binary search on the gap, counting every list's
+    /// window at each step, then one read of the window found.
+    fn by_search(
+        lists: &Lists<'_>,
+        (lo, hi): (i32, i32),
+        edge: i32,
+        latest_first: bool,
+        reads: usize,
+    ) -> Vec<u32> {
+        let count = |g: i32| {
+            if latest_first {
+                lists.count(edge - g, hi)
+            } else {
+                lists.count(lo, edge + g)
+            }
+        };
+        let max = if latest_first { edge - lo } else { hi - edge };
+        let mut g = max;
+        if count(g) > reads {
+            if count(0) > reads {
+                g = 0;
+            } else {
+                let (mut a, mut b) = (0, g);
+                while b - a > 1 {
+                    let mid = a + (b - a) / 2;
+                    if count(mid) <= reads {
+                        a = mid;
+                    } else {
+                        b = mid;
+                    }
+                }
+                g = a;
+            }
+        }
+        let mut out = Vec::new();
+        let (from, to) = if latest_first {
+            (edge - g, hi)
+        } else {
+            (lo, edge + g)
+        };
+        lists.visit(from, to, |id, _, _| out.push(id));
+        out.sort_unstable();
+        out
+    }
+
+    fn index(days: &[(u8, i32, f32)]) -> Vec<Vec<Entry>> {
+        let mut lists: Vec<Vec<Entry>> = vec![Vec::new(); 4];
+        for (id, &(list, day, birth)) in days.iter().enumerate() {
+            lists[usize::from(list % 4)].push(Entry {
+                day,
+                birth,
+                id: id as u32,
+                summary: Summary::blank(),
+            });
+        }
+        for l in &mut lists {
+            l.sort_unstable_by(|a, b| a.day.cmp(&b.day).then(a.id.cmp(&b.id)));
+        }
+        lists
+    }
+
+    #[test]
+    fn a_walk_reads_whole_days_within_its_budget() {
+        // days 10, 9, 9, 8, 7 below the edge 11: a budget of 2 reads day 10 only (the second
+        // and third records share day 9, which would go over)
+        let lists = index(&[
+            (0, 12, f32::NAN),
+            (1, 10, f32::NAN),
+            (2, 9, f32::NAN),
+            (0, 9, f32::NAN),
+            (1, 8, f32::NAN),
+            (3, 7, f32::NAN),
+        ]);
+        let l = Lists {
+            lists: lists.iter().map(Vec::as_slice).collect(),
+            lo: f32::NEG_INFINITY,
+            hi: f32::INFINITY,
+        };
+        let mut got = Vec::new();
+        l.walk((0, 20), 11, true, 2, |id, _, _| got.push(id));
+        assert_eq!(got, vec![0, 1]);
+        // everything on the near side of the edge is read, whatever the budget
+        let mut got = Vec::new();
+        l.walk((0, 20), 9, true, 1, |id, _, _| got.push(id));
+        got.sort_unstable();
+        assert_eq!(got, vec![0, 1, 2, 3]);
+        // walking up from the start
+        let mut got = Vec::new();
+        l.walk((0, 20), 7, false, 2, |id, _, _| got.push(id));
+        assert_eq!(got, vec![5, 4]);
+    }
+
+    proptest! {
+        #[test]
+        fn a_walk_reads_what_the_binary_search_read(
+            days in proptest::collection::vec(
+                (0u8..4, -40i32..40, prop_oneof![Just(f32::NAN), 1990f32..2010f32]),
+                0..120,
+            ),
+            lo in -50i32..0,
+            hi in 0i32..50,
+            edge in -50i32..50,
+            latest_first: bool,
+            reads in 0usize..40,
+        ) {
+            let lists = index(&days);
+            let l = Lists {
+                lists: lists.iter().map(Vec::as_slice).collect(),
+                lo: 1995.0,
+                hi: 2005.0,
+            };
+            let edge = edge.clamp(lo, hi);
+            let mut got = Vec::new();
+            l.walk((lo, hi), edge, latest_first, reads, |id, _, _| got.push(id));
+            got.sort_unstable();
+            prop_assert_eq!(got, by_search(&l, (lo, hi), edge, latest_first, reads));
+        }
     }
 }

@@ -317,6 +317,23 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// A summary that knows nothing (for tests of the indexes).
+    #[cfg(test)]
+    pub(crate) fn blank() -> Self {
+        let nan = f32::NAN;
+        Self {
+            lat: nan,
+            lon: nan,
+            event: i32::MIN,
+            birth_lo: nan,
+            birth_hi: nan,
+            height_lo: nan,
+            height_hi: nan,
+            age: nan,
+            race: 255,
+        }
+    }
+
     fn of(p: &Profile) -> Self {
         let nan = f32::NAN;
         Self {
