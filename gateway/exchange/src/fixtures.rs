@@ -16,6 +16,33 @@ pub fn process_cpu_time() -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 10))
 }
 
+/// The machine's CPU time so far as `(stolen, all)` clock ticks, summed over its CPUs, from
+/// the first line of `/proc/stat`: time a virtual machine's CPUs were ready to run but the
+/// hypervisor ran something else, and all time. Two readings give the share of a
+/// measurement's wall time the machine lost to its neighbours, which a benchmark reports
+/// next to its figures. `None` where `/proc/stat` cannot be read.
+pub fn machine_steal_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let mut f = line.split_whitespace();
+    if f.next()? != "cpu" {
+        return None;
+    }
+    // user nice system idle iowait irq softirq steal (guest time is counted in user)
+    let v: Vec<u64> = f.take(8).filter_map(|x| x.parse().ok()).collect();
+    if v.len() < 8 {
+        return None;
+    }
+    Some((v[7], v.iter().sum()))
+}
+
+/// The share (percent) of machine time stolen between two [`machine_steal_ticks`] readings.
+pub fn steal_percent(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((s0, t0), (s1, t1)) = (before?, after?);
+    let all = t1.checked_sub(t0)?;
+    (all > 0).then(|| 100.0 * s1.saturating_sub(s0) as f64 / all as f64)
+}
+
 fn date(s: &str) -> PartialDate {
     s.parse()
         .unwrap_or_else(|_| PartialDate::from_naive(NaiveDate::MIN))

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use homeward_crossmatch::replay::Replay;
 use homeward_crossmatch::{Config, Engine, Profile};
-use homeward_exchange::fixtures::process_cpu_time;
+use homeward_exchange::fixtures::{machine_steal_ticks, process_cpu_time, steal_percent};
 use homeward_generate::{Config as WorldConfig, Item, generate};
 use homeward_schemas::{Kind, Record};
 use rayon::prelude::*;
@@ -88,6 +88,9 @@ struct RunReport {
     run_s: f64,
     total_s: f64,
     cpu_s: Option<f64>,
+    /// Share of the machine's time stolen by its hypervisor during the run (percent).
+    #[serde(default)]
+    steal_pct: Option<f64>,
     peak_mib: Option<f64>,
     same_person_scored: u64,
     identification_scored: u64,
@@ -221,6 +224,7 @@ fn secs(d: Duration) -> f64 {
 /// One measured run, in this (child) process.
 fn child(a: RunArgs) -> Result<ExitCode, CliError> {
     let cpu0 = process_cpu_time();
+    let steal0 = machine_steal_ticks();
     let limit = if a.stored == 0 { usize::MAX } else { a.stored };
     let Read {
         profiles,
@@ -243,6 +247,7 @@ fn child(a: RunArgs) -> Result<ExitCode, CliError> {
         let m = engine.run();
         rep.run_s = secs(t.elapsed());
         rep.total_s = rep.profiles_s + rep.index_s + rep.run_s;
+        rep.steal_pct = steal_percent(steal0, machine_steal_ticks());
         rep.cpu_s = match (cpu0, process_cpu_time()) {
             (Some(x), Some(y)) => Some(secs(y.saturating_sub(x).saturating_sub(parse_cpu))),
             _ => None,
@@ -377,6 +382,16 @@ fn measure(a: &CrossmatchBench, dir: &Path, threads: usize) -> Result<ExitCode, 
         best.profiles_s,
         best.index_s,
         best.run_s
+    );
+    println!(
+        "| every full run, wall (share of the machine's time its hypervisor stole meanwhile) | {} |",
+        runs.iter()
+            .map(|r| match r.steal_pct {
+                Some(p) => format!("{:.2} s ({p:.0} %)", r.total_s),
+                None => format!("{:.2} s", r.total_s),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "| full crossmatch, CPU time (best run, both threads; JSON parsing, {:.2} s wall, not counted) | {} |",
