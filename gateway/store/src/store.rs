@@ -91,6 +91,10 @@ fn active() -> Status {
     Status::Active
 }
 
+/// How long [`Store::open`] keeps trying a store whose lock is held before it answers
+/// [`StoreError::InUse`].
+pub const OPEN_LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Store {
     /// Opens (creating if absent) the store of `engine` in the data directory `dir`
     /// (`dir/store.sled` or `dir/store.redb`). Refuses when `dir` holds only a store of the
@@ -112,13 +116,20 @@ impl Store {
                 configured: engine,
             });
         }
-        let opened = engine.open(&own).map_err(|e| {
-            if e.is_in_use() {
-                StoreError::InUse { path: own.clone() }
-            } else {
-                StoreError::Engine(e)
+        // A store closed a moment ago in this process may still hold its lock while the
+        // engine's background threads finish (sled's flusher): an in-use lock is tried
+        // again for up to `OPEN_LOCK_GRACE` before it is reported.
+        let deadline = std::time::Instant::now() + OPEN_LOCK_GRACE;
+        let opened = loop {
+            match engine.open(&own) {
+                Ok(e) => break e,
+                Err(e) if e.is_in_use() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(e) if e.is_in_use() => return Err(StoreError::InUse { path: own.clone() }),
+                Err(e) => return Err(StoreError::Engine(e)),
             }
-        })?;
+        };
         let mut store = Self::with_engine(opened)?;
         store.path = Some(own);
         Ok(store)
