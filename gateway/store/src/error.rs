@@ -17,6 +17,11 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// A batch could not be committed nor taken back out of the engine's memory: what it
+    /// reads may hold writes that were refused, so it reads nothing until it is reopened
+    /// (a restart: the engine then recovers what its disk holds).
+    #[error("{path}: the store must be reopened: {why}")]
+    MustReopen { path: PathBuf, why: String },
 }
 
 impl EngineError {

@@ -204,10 +204,7 @@ impl Store {
         let mut tx = Txn::begin(&*self.engine)?;
         let out = f(&mut tx)?;
         if !tx.is_empty() {
-            let written = self
-                .engine
-                .apply(tx.into_batch()?)
-                .and_then(|()| self.engine.sync());
+            let written = self.engine.commit(tx.into_batch()?);
             if let Ok(mut h) = self.health.lock() {
                 match &written {
                     Ok(()) => *h = WriteHealth::default(),

@@ -140,6 +140,14 @@ pub trait Engine: Send + Sync {
     /// Makes everything applied so far durable.
     fn sync(&self) -> Result<(), EngineError>;
 
+    /// Applies `batch` and makes it durable; when that fails, none of the batch is seen by
+    /// later reads either (the caller answers that nothing was stored, and a later sync must
+    /// not make it durable behind the caller's back).
+    fn commit(&self, batch: WriteBatch) -> Result<(), EngineError> {
+        self.apply(batch)?;
+        self.sync()
+    }
+
     /// One value.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         self.snapshot()?.get(key)
