@@ -995,6 +995,7 @@ impl Engine {
             stats,
             ..Matches::default()
         };
+        out.same_person.reserve_exact(same.len());
         for (c, l) in same {
             if let (Some(a), Some(b)) = (self.slot(l.a), self.slot(l.b)) {
                 let (left, right) = if a.id <= b.id { (a, b) } else { (b, a) };
@@ -1031,7 +1032,23 @@ impl Engine {
             out.stats.identification_pairs_scored += n;
             out.stats.identification_pairs_estimated += e;
         }
-        // rows built in parallel, a chunk at a time (so the result is not held twice)
+        // rows built in parallel, a chunk at a time (so the result is not held twice), into
+        // a list sized once: at most `top_k` rows a record, nor more than its cluster's lists
+        // hold (growing it by doubling would hold the old and the new list at once)
+        let bound: usize = ranked
+            .iter()
+            .map(|(s, r, _, _)| {
+                let held = match number.get(s) {
+                    Some(c) => clusters[*c as usize - 1]
+                        .iter()
+                        .filter_map(|m| lists.get(m).map(|l| l.len()))
+                        .sum(),
+                    None => r.len(),
+                };
+                held.min(self.config.top_k)
+            })
+            .sum();
+        out.identifications.reserve_exact(bound);
         for chunk in ranked.chunks(2048) {
             let rows: Vec<Vec<Candidate>> = chunk
                 .par_iter()
