@@ -219,64 +219,81 @@ impl Engine {
         let mut e = Self::new(config);
         let mut profiles: Vec<Profile> =
             profiles.into_par_iter().filter(Profile::is_open).collect();
-        // one profile per record: the last of several wins
-        let keep: Option<FxHashSet<usize>> = {
-            let mut last: FxHashMap<&RecordId, usize> = FxHashMap::default();
-            for (i, p) in profiles.iter().enumerate() {
-                last.insert(&p.id, i);
-            }
-            (last.len() < profiles.len()).then(|| last.into_values().collect())
-        };
-        if let Some(keep) = keep {
-            let mut i = 0;
+        // one profile per record: the last of several wins; the map of ids to slots on the
+        // way (one pass when, as usual, no record comes twice)
+        let mut ids: FxHashMap<RecordId, u32> = FxHashMap::default();
+        ids.reserve(profiles.len());
+        let mut twice = false;
+        for (i, p) in profiles.iter().enumerate() {
+            twice |= ids.insert(p.id.clone(), i as u32).is_some();
+        }
+        if twice {
+            let keep: FxHashSet<u32> = ids.values().copied().collect();
+            let mut i = 0u32;
             profiles.retain(|_| {
                 i += 1;
                 keep.contains(&(i - 1))
             });
+            ids.clear();
+            for (i, p) in profiles.iter().enumerate() {
+                ids.insert(p.id.clone(), i as u32);
+            }
         }
-        // keys, summaries and frequencies in parallel; the maps filled once
+        // keys, summaries and frequencies in parallel; the key map (filled on one thread)
+        // alongside the other indexes
         let mut pairs: Vec<(u64, u32)> = profiles
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, p)| keys::file_keys(p).into_iter().map(move |k| (k, i as u32)))
             .collect();
         pairs.par_sort_unstable();
-        e.keys.reserve(pairs.len() / 2);
-        let mut i = 0;
-        while i < pairs.len() {
-            let k = pairs[i].0;
-            let mut j = i;
-            while j < pairs.len() && pairs[j].0 == k {
-                j += 1;
+        let key_map = || {
+            let mut map: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+            map.reserve(pairs.len() / 2);
+            let mut i = 0;
+            while i < pairs.len() {
+                let k = pairs[i].0;
+                let mut j = i;
+                while j < pairs.len() && pairs[j].0 == k {
+                    j += 1;
+                }
+                map.insert(k, pairs[i..j].iter().map(|x| x.1).collect());
+                i = j;
             }
-            e.keys.insert(k, pairs[i..j].iter().map(|x| x.1).collect());
-            i = j;
-        }
+            map
+        };
+        let others = || {
+            let counts = profiles
+                .par_iter()
+                .fold(Counts::default, |mut c, p| {
+                    c.add(p);
+                    c
+                })
+                .reduce(Counts::default, Counts::merge);
+            let summaries: Vec<crate::profile::Summary> =
+                profiles.par_iter().map(Profile::summary).collect();
+            let with_slots = || profiles.par_iter().enumerate().map(|(i, p)| (i as u32, p));
+            let geo_missing = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| p.is_missing()));
+            let geo_found = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| !p.is_missing()));
+            let slots = || profiles.iter().enumerate().map(|(i, p)| (i as u32, p));
+            let (tm, tf) = rayon::join(
+                || time::TimeIndex::bulk(slots().filter(|(_, p)| p.is_missing())),
+                || time::TimeIndex::bulk(slots().filter(|(_, p)| !p.is_missing())),
+            );
+            (counts, summaries, geo_missing, geo_found, tm, tf)
+        };
+        let (key_map, (counts, summaries, geo_missing, geo_found, tm, tf)) =
+            rayon::join(key_map, others);
         drop(pairs);
-        e.counts = profiles
-            .par_iter()
-            .fold(Counts::default, |mut c, p| {
-                c.add(p);
-                c
-            })
-            .reduce(Counts::default, Counts::merge);
-        e.summaries = profiles.par_iter().map(Profile::summary).collect();
-        let with_slots = || profiles.par_iter().enumerate().map(|(i, p)| (i as u32, p));
-        e.geo_missing = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| p.is_missing()));
-        e.geo_found = geo::GeoIndex::bulk(with_slots().filter(|(_, p)| !p.is_missing()));
-        let slots = || profiles.iter().enumerate().map(|(i, p)| (i as u32, p));
-        let (tm, tf) = rayon::join(
-            || time::TimeIndex::bulk(slots().filter(|(_, p)| p.is_missing())),
-            || time::TimeIndex::bulk(slots().filter(|(_, p)| !p.is_missing())),
-        );
+        e.keys = key_map;
+        e.counts = counts;
+        e.summaries = summaries;
+        e.geo_missing = geo_missing;
+        e.geo_found = geo_found;
         e.time_missing = tm;
         e.time_found = tf;
-        e.ids.reserve(profiles.len());
-        e.slots.reserve(profiles.len());
-        for (i, p) in profiles.into_iter().enumerate() {
-            e.ids.insert(p.id.clone(), i as u32);
-            e.slots.push(Some(p));
-        }
+        e.ids = ids;
+        e.slots = profiles.into_iter().map(Some).collect();
         e
     }
 
