@@ -88,7 +88,8 @@ struct RunReport {
     run_s: f64,
     total_s: f64,
     cpu_s: Option<f64>,
-    /// Share of the machine's time stolen by its hypervisor during the run (percent).
+    /// Share of the machine's time stolen by its hypervisor while this child ran, from
+    /// reading the records to the end of the crossmatch (percent).
     #[serde(default)]
     steal_pct: Option<f64>,
     peak_mib: Option<f64>,
@@ -118,8 +119,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-/// This process's peak resident memory (`VmHWM`) in MiB; `None` off Linux.
-/// `380 MiB (398 MB)`.
+/// A memory figure in both units the targets and the kernel use: `380 MiB (398 MB)`.
 fn mib_and_mb(mib: Option<f64>) -> String {
     match mib {
         Some(m) => format!("{m:.0} MiB ({:.0} MB)", m * 1024.0 * 1024.0 / 1e6),
@@ -127,6 +127,7 @@ fn mib_and_mb(mib: Option<f64>) -> String {
     }
 }
 
+/// This process's peak resident memory (`VmHWM`) in MiB; `None` off Linux.
 fn peak_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM"))?;
