@@ -129,32 +129,6 @@ impl<'a> Lists<'a> {
             }
         }
     }
-
-    /// How many entries have a day in `[from, to]` (before the exact birth check).
-    #[cfg(test)]
-    pub fn count(&self, from: i32, to: i32) -> usize {
-        self.lists
-            .iter()
-            .map(|l| l.partition_point(|e| e.day <= to) - l.partition_point(|e| e.day < from))
-            .sum()
-    }
-
-    /// Visits the records with a day in `[from, to]` whose birth falls in the range (or is
-    /// unknown), as `(id, day, summary)`.
-    #[cfg(test)]
-    pub fn visit(&self, from: i32, to: i32, mut f: impl FnMut(u32, i32, &Summary)) {
-        for l in &self.lists {
-            let start = l.partition_point(|e| e.day < from);
-            for e in &l[start..] {
-                if e.day > to {
-                    break;
-                }
-                if e.birth.is_nan() || (e.birth >= self.lo && e.birth <= self.hi) {
-                    f(e.id, e.day, &e.summary);
-                }
-            }
-        }
-    }
 }
 
 impl TimeIndex {
@@ -247,6 +221,30 @@ mod tests {
 
     use super::*;
 
+    /// How many entries have a day in `[from, to]` (before the exact birth check).
+    fn count(lists: &Lists<'_>, from: i32, to: i32) -> usize {
+        lists
+            .lists
+            .iter()
+            .map(|l| l.partition_point(|e| e.day <= to) - l.partition_point(|e| e.day < from))
+            .sum()
+    }
+
+    /// The ids of the records with a day in `[from, to]` whose birth falls in the range (or
+    /// is unknown).
+    fn visit(lists: &Lists<'_>, from: i32, to: i32) -> Vec<u32> {
+        let mut out = Vec::new();
+        for l in &lists.lists {
+            let start = l.partition_point(|e| e.day < from);
+            for e in l[start..].iter().take_while(|e| e.day <= to) {
+                if e.birth.is_nan() || (e.birth >= lists.lo && e.birth <= lists.hi) {
+                    out.push(e.id);
+                }
+            }
+        }
+        out
+    }
+
     /// The walk as it was first written: a binary search on the gap, counting every list's
     /// window at each step, then one read of the window found.
     fn by_search(
@@ -258,9 +256,9 @@ mod tests {
     ) -> Vec<u32> {
         let count = |g: i32| {
             if latest_first {
-                lists.count(edge - g, hi)
+                count(lists, edge - g, hi)
             } else {
-                lists.count(lo, edge + g)
+                count(lists, lo, edge + g)
             }
         };
         let max = if latest_first { edge - lo } else { hi - edge };
@@ -281,13 +279,12 @@ mod tests {
                 g = a;
             }
         }
-        let mut out = Vec::new();
         let (from, to) = if latest_first {
             (edge - g, hi)
         } else {
             (lo, edge + g)
         };
-        lists.visit(from, to, |id, _, _| out.push(id));
+        let mut out = visit(lists, from, to);
         out.sort_unstable();
         out
     }
