@@ -724,25 +724,33 @@ impl Engine {
         lists: &[(u32, &[Scored])],
         person: &dyn Fn(u32) -> Option<u32>,
     ) -> Vec<Ranked> {
-        let mut best: FxHashMap<u32, (f32, bool, Option<u32>)> = FxHashMap::default();
-        for (member, list) in lists {
-            for &(a, score, confirmed) in *list {
-                let via = (*member != own).then_some(*member);
-                let e = best.entry(a).or_insert((score, confirmed, via));
-                if score > e.0 || (score == e.0 && via.is_none()) {
-                    *e = (score, confirmed || e.1, via);
+        let v: Vec<(u32, f32, bool, Option<u32>)> = if let [(member, list)] = lists {
+            // one record's list (the usual case): each missing record once, and already in
+            // this order (`rank_for` sorts it so)
+            let via = (*member != own).then_some(*member);
+            list.iter().map(|&(a, s, c)| (a, s, c, via)).collect()
+        } else {
+            let mut best: FxHashMap<u32, (f32, bool, Option<u32>)> = FxHashMap::default();
+            for (member, list) in lists {
+                for &(a, score, confirmed) in *list {
+                    let via = (*member != own).then_some(*member);
+                    let e = best.entry(a).or_insert((score, confirmed, via));
+                    if score > e.0 || (score == e.0 && via.is_none()) {
+                        *e = (score, confirmed || e.1, via);
+                    }
                 }
             }
-        }
-        let mut v: Vec<(u32, f32, bool, Option<u32>)> = best
-            .into_iter()
-            .map(|(a, (s, c, via))| (a, s, c, via))
-            .collect();
-        v.sort_by(|x, y| {
-            y.2.cmp(&x.2)
-                .then(y.1.total_cmp(&x.1))
-                .then_with(|| self.id_of(x.0).cmp(&self.id_of(y.0)))
-        });
+            let mut v: Vec<(u32, f32, bool, Option<u32>)> = best
+                .into_iter()
+                .map(|(a, (s, c, via))| (a, s, c, via))
+                .collect();
+            v.sort_by(|x, y| {
+                y.2.cmp(&x.2)
+                    .then(y.1.total_cmp(&x.1))
+                    .then_with(|| self.id_of(x.0).cmp(&self.id_of(y.0)))
+            });
+            v
+        };
         let mut out: Vec<Ranked> = Vec::new();
         let mut row_of: FxHashMap<u32, usize> = FxHashMap::default();
         for (a, score, confirmed, via) in v {
@@ -997,15 +1005,19 @@ impl Engine {
         }
         let source = |s: u32| self.slot(s).map(|p| p.source).unwrap_or(0);
         let (clusters, kept) = cluster::cluster(&links, source, &cannot);
-        let mut number: FxHashMap<u32, u32> = FxHashMap::default();
+        // the cluster of each slot (from 1; 0 when in none), read for every row below
+        let mut cluster_of: Vec<u32> = vec![0; self.slots.len()];
         for (i, c) in clusters.iter().enumerate() {
             for s in c {
-                number.insert(*s, i as u32 + 1);
+                if let Some(x) = cluster_of.get_mut(*s as usize) {
+                    *x = i as u32 + 1;
+                }
             }
         }
+        let number = |s: u32| cluster_of.get(s as usize).copied().filter(|c| *c != 0);
         let mut same: Vec<(u32, Link)> = kept
             .into_iter()
-            .map(|l| (number.get(&l.a).copied().unwrap_or(0), l))
+            .map(|l| (number(l.a).unwrap_or(0), l))
             .collect();
         same.sort_by(|(ca, x), (cb, y)| ca.cmp(cb).then(y.score.total_cmp(&x.score)));
         let mut out = Matches {
@@ -1041,10 +1053,13 @@ impl Engine {
                 Some((s, r, n, e))
             })
             .collect();
-        let lists: FxHashMap<u32, &[(u32, f32, bool)]> = ranked
-            .iter()
-            .map(|(s, r, _, _)| (*s, r.as_slice()))
-            .collect();
+        let mut list_of: Vec<Option<&[Scored]>> = vec![None; self.slots.len()];
+        for (s, r, _, _) in &ranked {
+            if let Some(x) = list_of.get_mut(*s as usize) {
+                *x = Some(r.as_slice());
+            }
+        }
+        let list = |s: u32| list_of.get(s as usize).copied().flatten();
         for (_, _, n, e) in &ranked {
             out.stats.identification_pairs_scored += n;
             out.stats.identification_pairs_estimated += e;
@@ -1055,10 +1070,10 @@ impl Engine {
         let bound: usize = ranked
             .iter()
             .map(|(s, r, _, _)| {
-                let held = match number.get(s) {
-                    Some(c) => clusters[*c as usize - 1]
+                let held = match number(*s) {
+                    Some(c) => clusters[c as usize - 1]
                         .iter()
-                        .filter_map(|m| lists.get(m).map(|l| l.len()))
+                        .filter_map(|m| list(*m).map(<[Scored]>::len))
                         .sum(),
                     None => r.len(),
                 };
@@ -1074,14 +1089,14 @@ impl Engine {
                         return Vec::new();
                     };
                     // the records of one remains (or body) lend each other their evidence
-                    let members: Vec<(u32, &[Scored])> = match number.get(s) {
-                        Some(c) => clusters[*c as usize - 1]
+                    let members: Vec<(u32, &[Scored])> = match number(*s) {
+                        Some(c) => clusters[c as usize - 1]
                             .iter()
-                            .filter_map(|m| lists.get(m).map(|l| (*m, *l)))
+                            .filter_map(|m| list(*m).map(|l| (*m, l)))
                             .collect(),
                         None => vec![(*s, r.as_slice())],
                     };
-                    let person = |a: u32| number.get(&a).copied();
+                    let person = |a: u32| number(a);
                     self.merge_ranked(*s, &members, &person)
                         .into_iter()
                         .enumerate()

@@ -585,18 +585,21 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     if m >= 48 {
         return osa_heap(a, b, max);
     }
-    // three rows on the stack: i-2, i-1, i
-    let mut prev2 = [0usize; 48];
-    let mut prev = [0usize; 48];
-    let mut cur = [0usize; 48];
-    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
+    // three rows on the stack (i-2, i-1, i), taking turns by `i % 3`: nothing is copied
+    // between rows, and a word under 48 letters keeps every distance in a byte
+    let mut rows = [[0u8; 48]; 3];
+    for (j, p) in rows[0].iter_mut().enumerate().take(m + 1) {
+        *p = j as u8;
     }
     for i in 1..=n {
-        cur[0] = i;
+        let (cur_at, prev_at, prev2_at) = (i % 3, (i - 1) % 3, (i + 1) % 3);
+        let prev = rows[prev_at];
+        let prev2 = rows[prev2_at];
+        let cur = &mut rows[cur_at];
+        cur[0] = i as u8;
         let mut row_min = cur[0];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
@@ -604,13 +607,11 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > max {
+        if usize::from(row_min) > max {
             return max + 1;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[m].min(max + 1)
+    usize::from(rows[n % 3][m]).min(max + 1)
 }
 
 fn osa_heap(a: &[u8], b: &[u8], max: usize) -> usize {

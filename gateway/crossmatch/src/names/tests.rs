@@ -84,6 +84,21 @@ fn token_comparisons() {
     assert_eq!(compare_tokens(&tok("ANA"), &tok("IVAN")), TokenMatch::None);
 }
 
+proptest::proptest! {
+    /// The stack version (rows of bytes taking turns) answers as the plain one on the heap.
+    #[test]
+    fn osa_on_the_stack_agrees_with_the_heap_version(
+        a in "[A-E]{0,12}",
+        b in "[A-E]{0,12}",
+        max in 0usize..5,
+    ) {
+        proptest::prop_assert_eq!(
+            osa_distance(a.as_bytes(), b.as_bytes(), max),
+            osa_heap(a.as_bytes(), b.as_bytes(), max)
+        );
+    }
+}
+
 #[test]
 fn osa_counts_transpositions_once() {
     assert_eq!(osa_distance(b"ABCD", b"ABDC", 3), 1);

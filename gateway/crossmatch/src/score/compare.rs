@@ -1242,6 +1242,9 @@ pub(crate) struct Prescorer {
     age_inside: f32,
     height: Option<Span>,
     race: [f32; 8],
+    /// [`km_table`] and [`gap_table`], looked up once here rather than at every estimate.
+    km: &'static [f32],
+    gap: &'static [f32],
 }
 
 impl Prescorer {
@@ -1263,6 +1266,8 @@ impl Prescorer {
                 .unwrap_or(0.0),
             height: b.height,
             race,
+            km: km_table(),
+            gap: gap_table(),
         }
     }
 
@@ -1288,7 +1293,7 @@ impl Prescorer {
             let dx = dlon * self.cos_lat;
             let dy = x.lat - y.lat;
             let km = 111.19 * (dx * dx + dy * dy).sqrt();
-            let t = km_table();
+            let t = self.km;
             w += t[((km * 0.2) as usize).min(t.len() - 1)];
         }
         let mut gap_years = None;
@@ -1296,7 +1301,7 @@ impl Prescorer {
             let g = e.gap_to(&f);
             gap_years = Some(g as f32 / YEAR_DAYS);
             w += if g >= 0 {
-                let t = gap_table();
+                let t = self.gap;
                 t[((g / 7) as usize).min(t.len() - 1)]
             } else {
                 found_gap_weight(g)
