@@ -344,8 +344,11 @@ impl Engine {
         };
         self.summaries[slot as usize] = p.summary();
         self.counts.add(&p);
+        // each key's slots stay sorted (a lookup may read only those after a slot)
         for k in file_keys {
-            self.keys.entry(k).or_default().push(slot);
+            let v = self.keys.entry(k).or_default();
+            let at = v.partition_point(|x| *x < slot);
+            v.insert(at, slot);
         }
         if p.is_missing() {
             self.geo_missing.insert(slot, &p);
@@ -427,12 +430,14 @@ impl Engine {
 
     /// Records of `kind` sharing a blocking key with `p`: those sharing a name, date, place,
     /// fingerprint or identifier key into `plain`; those sharing marks or teeth, with the
-    /// evidence (bits) those suggest, into `evidence` (sorted by slot, summed).
+    /// evidence (bits) those suggest, into `evidence` (sorted by slot, summed). With `after`,
+    /// only the records in slots after it.
     fn lookup(
         &self,
         p: &Profile,
         kind: Kind,
         teeth: bool,
+        after: Option<u32>,
         plain: &mut Vec<u32>,
         evidence: &mut Vec<(u32, f32)>,
     ) {
@@ -443,16 +448,22 @@ impl Engine {
             if v.len() > keys::bucket_cap(k, self.config.max_bucket) {
                 continue;
             }
+            let n = v.len() as f32;
+            // a key's slots are sorted
+            let v = match after {
+                Some(o) => &v[v.partition_point(|x| *x <= o)..],
+                None => v.as_slice(),
+            };
             match keys::family(k) {
                 keys::Family::Plain => plain.extend_from_slice(v),
                 keys::Family::Mark => {
-                    let w = (0.8 * profiles / v.len() as f32).log2().clamp(0.0, 13.0);
+                    let w = (0.8 * profiles / n).log2().clamp(0.0, 13.0);
                     evidence.extend(v.iter().map(|s| (*s, w)));
                 }
                 keys::Family::Tooth if teeth => {
                     // a restoration few charts share says more than a common extraction
                     let charts = self.counts.dental_charts().max(50) as f32;
-                    let w = (0.8 * charts / v.len() as f32).log2().clamp(0.0, 6.0);
+                    let w = (0.8 * charts / n).log2().clamp(0.0, 6.0);
                     evidence.extend(v.iter().map(|s| (*s, w)));
                 }
                 keys::Family::Tooth | keys::Family::Banded => {}
@@ -517,7 +528,7 @@ impl Engine {
             );
             let mut plain = Vec::new();
             let mut evidence = Vec::new();
-            self.lookup(b, Kind::Missing, true, &mut plain, &mut evidence);
+            self.lookup(b, Kind::Missing, true, None, &mut plain, &mut evidence);
             let mut banded = Vec::new();
             self.banded_marks(b, Kind::Missing, &mut banded);
             if !banded.is_empty() {
@@ -594,8 +605,8 @@ impl Engine {
             );
         }
         let mut evidence = Vec::new();
-        self.lookup(a, Kind::Unidentified, true, out, &mut evidence);
-        self.lookup(a, Kind::Unclaimed, true, out, &mut evidence);
+        self.lookup(a, Kind::Unidentified, true, None, out, &mut evidence);
+        self.lookup(a, Kind::Unclaimed, true, None, out, &mut evidence);
         self.banded_marks(a, Kind::Unidentified, &mut evidence);
         self.banded_marks(a, Kind::Unclaimed, &mut evidence);
         let evidence = merge_evidence(evidence);
@@ -621,7 +632,8 @@ impl Engine {
     ) -> (Vec<Link>, u64) {
         let mut pool = Vec::new();
         let mut evidence = Vec::new();
-        self.lookup(a, a.kind, false, &mut pool, &mut evidence);
+        let after = own.filter(|_| only_after);
+        self.lookup(a, a.kind, false, after, &mut pool, &mut evidence);
         // marks or teeth alone make a same-person candidate only when very rare
         pool.extend(evidence.into_iter().filter(|e| e.1 >= 10.0).map(|e| e.0));
         pool.sort_unstable();
