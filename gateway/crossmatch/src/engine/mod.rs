@@ -698,7 +698,8 @@ impl Engine {
             ranked.select_nth_unstable_by(k - 1, cmp);
             ranked.truncate(k);
         }
-        ranked.sort_by(cmp);
+        // a total order (slots, hence ids, are unique in the list): unstable sorts the same
+        ranked.sort_unstable_by(cmp);
         (ranked, scored, estimated)
     }
 

@@ -99,7 +99,11 @@ impl<'a> Lists<'a> {
         }
         let beyond = |day: i32| if latest_first { day < edge } else { day > edge };
         let mut read: Vec<&Entry> = Vec::with_capacity(reads + 1);
-        while let Some((_, i)) = heap.pop() {
+        // the list read next is at the top; its next entry replaces it there (one sift down,
+        // not a pop and a push). The heap's entries are unique (the list's number breaks a
+        // tie of days), so the order read is the same however the heap is arranged.
+        while let Some(mut top) = heap.peek_mut() {
+            let i = top.1;
             let Some(&(window, at)) = cursors.get(i) else {
                 break;
             };
@@ -118,9 +122,14 @@ impl<'a> Lists<'a> {
             } else {
                 Some(at + 1).filter(|&n| n < window.len())
             };
-            if let Some(n) = next {
-                cursors[i].1 = n;
-                heap.push((key(window[n].day), i));
+            match next {
+                Some(n) => {
+                    cursors[i].1 = n;
+                    *top = (key(window[n].day), i);
+                }
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
             }
         }
         for e in read {

@@ -1004,10 +1004,13 @@ pub(crate) fn identification_km_weight(km: f32) -> f32 {
 }
 
 /// `identification_km_weight` by 5 km, up to 5,000 km.
+/// The last index of [`km_table`], as a float.
+const KM_TABLE_LAST: f32 = 1000.0;
+
 fn km_table() -> &'static [f32] {
     static T: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
-        (0..=1000)
+        (0..=KM_TABLE_LAST as usize)
             .map(|i| identification_km_weight(i as f32 * 5.0))
             .collect()
     })
@@ -1293,8 +1296,9 @@ impl Prescorer {
             let dx = dlon * self.cos_lat;
             let dy = x.lat - y.lat;
             let km = 111.19 * (dx * dx + dy * dy).sqrt();
+            // (clamped as a float first: a cheaper conversion than a saturating one to usize)
             let t = self.km;
-            w += t[((km * 0.2) as usize).min(t.len() - 1)];
+            w += t[(km * 0.2).min(KM_TABLE_LAST) as usize];
         }
         let mut gap_years = None;
         if let (Some(e), Some(f)) = (a.event(), self.event) {
