@@ -244,13 +244,15 @@ pub fn build_engine(store: &Store, config: Config) -> Result<Engine, MatchingErr
 fn build(store: &Store, config: Config) -> Result<(Engine, HashMap<RecordId, u64>), MatchingError> {
     let mut versions = HashMap::new();
     let mut records = Vec::new();
-    for r in store.records()? {
-        let r = r?;
-        if r.is_open() {
-            versions.insert(r.id.clone(), r.version);
-            records.push(r);
+    store.record_batches(4096, |batch| -> Result<(), MatchingError> {
+        for r in batch {
+            if r.is_open() {
+                versions.insert(r.id.clone(), r.version);
+                records.push(r);
+            }
         }
-    }
+        Ok(())
+    })?;
     let mut engine = Engine::from_records(config, records);
     for d in store.decisions()? {
         engine.decide(d);

@@ -391,6 +391,37 @@ impl Store {
         self.records_under(keys::REC.to_string())
     }
 
+    /// Every record in key order, as [`Store::records`], read `batch` at a time and each
+    /// batch decoded on every core; `f` gets the batches in order. The first error (reading,
+    /// decoding, or `f`'s) ends the scan and is returned.
+    pub fn record_batches<E: From<StoreError>>(
+        &self,
+        batch: usize,
+        mut f: impl FnMut(Vec<Record>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use rayon::prelude::*;
+        let mut iter = self
+            .engine
+            .scan_prefix(keys::REC.as_bytes())
+            .map_err(StoreError::from)?;
+        loop {
+            let raw: Vec<(Vec<u8>, Vec<u8>)> = iter
+                .by_ref()
+                .take(batch.max(1))
+                .collect::<Result<_, _>>()
+                .map_err(StoreError::from)?;
+            if raw.is_empty() {
+                return Ok(());
+            }
+            let records: Vec<Record> = raw
+                .par_iter()
+                .map(|(k, v)| decode(&String::from_utf8_lossy(k), v))
+                .collect::<Result<_, StoreError>>()?;
+            drop(raw);
+            f(records)?;
+        }
+    }
+
     /// The records of one source.
     pub fn records_of(
         &self,

@@ -939,3 +939,36 @@ fn expiry_removes_the_person_from_matches_decisions_and_quarantine() {
         assert!(s.check().unwrap().is_ok());
     });
 }
+
+#[test]
+fn record_batches_read_what_records_reads_in_order() {
+    each_engine(|k| {
+        let (_d, s) = store(k);
+        let items: Vec<ReadItem> = (0..23)
+            .map(|i| entry(&missing("AZ1", &format!("M{i:02}"), "DOE", "JANE"), i + 1))
+            .collect();
+        s.apply_batch(&items, &file("a.ncic")).unwrap();
+        let all: Vec<homeward_schemas::Record> = s.records().unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(all.len(), 23);
+        for batch in [1, 5, 23, 4096] {
+            let mut got = Vec::new();
+            let mut sizes = Vec::new();
+            s.record_batches(batch, |b| -> Result<(), StoreError> {
+                sizes.push(b.len());
+                got.extend(b);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got, all, "batch {batch}");
+            assert!(sizes.iter().all(|n| *n <= batch && *n > 0), "{sizes:?}");
+        }
+        // an error of the callback ends the scan
+        let mut calls = 0;
+        let r = s.record_batches(5, |_| {
+            calls += 1;
+            Err(StoreError::Invalid("stop".into()))
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 1);
+    });
+}
