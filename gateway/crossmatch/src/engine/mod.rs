@@ -641,7 +641,8 @@ impl Engine {
         let mut scored = 0u64;
         let mut links = Vec::new();
         for s in pool {
-            if Some(s) == own || (only_after && own.is_some_and(|o| s < o)) {
+            // (with `only_after`, the lookup read only the slots after `own`)
+            if Some(s) == own {
                 continue;
             }
             let Some(b) = self.slot(s) else { continue };

@@ -585,8 +585,9 @@ pub fn osa_distance(a: &[u8], b: &[u8], max: usize) -> usize {
     if m >= 48 {
         return osa_heap(a, b, max);
     }
-    // three rows on the stack (i-2, i-1, i), taking turns by `i % 3`: nothing is copied
-    // between rows, and a word under 48 letters keeps every distance in a byte
+    // three rows on the stack (i-2, i-1, i), taking turns by `i % 3`: no row is zeroed or
+    // swapped per step (the two earlier ones are read from 48-byte copies), and a word
+    // under 48 letters keeps every distance in a byte
     let mut rows = [[0u8; 48]; 3];
     for (j, p) in rows[0].iter_mut().enumerate().take(m + 1) {
         *p = j as u8;

@@ -1003,10 +1003,10 @@ pub(crate) fn identification_km_weight(km: f32) -> f32 {
     interpolate(IDENTIFICATION_KM, km)
 }
 
-/// `identification_km_weight` by 5 km, up to 5,000 km.
 /// The last index of [`km_table`], as a float.
 const KM_TABLE_LAST: f32 = 1000.0;
 
+/// `identification_km_weight` by 5 km, up to 5,000 km.
 fn km_table() -> &'static [f32] {
     static T: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
